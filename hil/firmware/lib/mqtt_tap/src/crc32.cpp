@@ -1,0 +1,12 @@
+#include "crc32.h"
+
+namespace tap {
+uint32_t crc32(const uint8_t* data, size_t len, uint32_t crc) {
+  crc = ~crc;
+  for (size_t i = 0; i < len; i++) {
+    crc ^= data[i];
+    for (int k = 0; k < 8; k++) crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
+  }
+  return ~crc;
+}
+}  // namespace tap
