@@ -1,0 +1,276 @@
+/**
+ * Packet encoders: compute the length first, then write once into one
+ * buffer. Encoders check field ranges (lengths, QoS, packet ids) and throw
+ * `RangeError`/`TypeError`; topic rules are checked by the client before it
+ * calls them (see `topic.ts`).
+ *
+ * @module
+ */
+import { MAX_KEEPALIVE, MAX_PACKET_ID, MAX_STRING_BYTES, PROTOCOL_LEVEL } from "./constants.ts";
+import type { ConnectPacket, Packet, PublishPacket, QoS, SubscribePacket, UnsubscribePacket } from "./packets.ts";
+import { remainingLengthSize, writeRemainingLength } from "./remaining_length.ts";
+import { encodeUtf8 } from "./utf8.ts";
+
+const PROTOCOL_NAME = new Uint8Array([0x00, 0x04, 0x4d, 0x51, 0x54, 0x54]); // "MQTT"
+
+/**
+ * Check a QoS value, throwing `RangeError: qos must be 0, 1 or 2, got X`.
+ *
+ * @param qos The value.
+ * @returns The value as {@linkcode QoS}.
+ * @example
+ * ```ts
+ * import { checkQos } from "./encode.ts";
+ * console.log(checkQos(1)); // 1
+ * ```
+ */
+export function checkQos(qos: unknown): QoS {
+  if (qos !== 0 && qos !== 1 && qos !== 2) {
+    throw new RangeError(`qos must be 0, 1 or 2, got ${String(qos)}`);
+  }
+  return qos;
+}
+
+/**
+ * Check a packet identifier (1..65535) [MQTT-2.3.1-1].
+ *
+ * @param id The value.
+ * @returns The value.
+ * @example
+ * ```ts
+ * import { checkPacketId } from "./encode.ts";
+ * console.log(checkPacketId(65535)); // 65535
+ * ```
+ */
+export function checkPacketId(id: unknown): number {
+  if (typeof id !== "number" || !Number.isInteger(id) || id < 1 || id > MAX_PACKET_ID) {
+    throw new RangeError(`packet id must be an integer in 1..65535, got ${String(id)} [MQTT-2.3.1-1]`);
+  }
+  return id;
+}
+
+function fixed(first: number, rl: number): [Uint8Array, number] {
+  const buf = new Uint8Array(1 + remainingLengthSize(rl) + rl);
+  buf[0] = first;
+  return [buf, writeRemainingLength(rl, buf, 1)];
+}
+
+function putBytes(buf: Uint8Array, o: number, b: Uint8Array): number {
+  buf[o] = b.length >> 8;
+  buf[o + 1] = b.length & 0xff;
+  buf.set(b, o + 2);
+  return o + 2 + b.length;
+}
+
+function checkBinary(b: Uint8Array, what: string): Uint8Array {
+  if (!(b instanceof Uint8Array)) throw new TypeError(`Invalid ${what}: expected a Uint8Array`);
+  if (b.length > MAX_STRING_BYTES) {
+    throw new RangeError(`Invalid ${what}: ${b.length} bytes, the maximum is ${MAX_STRING_BYTES}`);
+  }
+  return b;
+}
+
+/**
+ * Encode CONNECT [MQTT-3.1].
+ *
+ * @param p The packet.
+ * @returns The bytes.
+ * @example
+ * ```ts
+ * import { encodeConnect } from "./encode.ts";
+ * const bytes = encodeConnect({ type: "connect", clientId: "c1", cleanSession: true, keepalive: 0 });
+ * console.log(bytes.length); // 16
+ * ```
+ */
+export function encodeConnect(p: ConnectPacket): Uint8Array {
+  const ka = p.keepalive;
+  if (!Number.isInteger(ka) || ka < 0 || ka > MAX_KEEPALIVE) {
+    throw new RangeError(`keepalive must be an integer number of seconds in 0..65535, got ${String(ka)}`);
+  }
+  const id = encodeUtf8(p.clientId, "client id");
+  let rl = 10 + 2 + id.length;
+  let flags = p.cleanSession ? 0x02 : 0;
+  let willTopic: Uint8Array | undefined;
+  let willPayload: Uint8Array | undefined;
+  if (p.will) {
+    willTopic = encodeUtf8(p.will.topic, "will topic");
+    willPayload = checkBinary(p.will.payload, "will message");
+    rl += 4 + willTopic.length + willPayload.length;
+    flags |= 0x04 | (checkQos(p.will.qos) << 3) | (p.will.retain ? 0x20 : 0);
+  }
+  let user: Uint8Array | undefined;
+  if (p.username !== undefined) {
+    user = encodeUtf8(p.username, "user name");
+    rl += 2 + user.length;
+    flags |= 0x80;
+  }
+  if (p.password !== undefined) {
+    if (p.username === undefined) {
+      throw new TypeError("Cannot send a password without a user name [MQTT-3.1.2-22]");
+    }
+    checkBinary(p.password, "password");
+    rl += 2 + p.password.length;
+    flags |= 0x40;
+  }
+  const [buf, start] = fixed(0x10, rl);
+  buf.set(PROTOCOL_NAME, start);
+  let o = start + 6;
+  buf[o++] = PROTOCOL_LEVEL;
+  buf[o++] = flags;
+  buf[o++] = ka >> 8;
+  buf[o++] = ka & 0xff;
+  o = putBytes(buf, o, id);
+  if (willTopic && willPayload) {
+    o = putBytes(buf, o, willTopic);
+    o = putBytes(buf, o, willPayload);
+  }
+  if (user) o = putBytes(buf, o, user);
+  if (p.password !== undefined) putBytes(buf, o, p.password);
+  return buf;
+}
+
+/**
+ * Encode PUBLISH [MQTT-3.3]. `topicBytes` may be passed to skip re-encoding
+ * a topic that was already validated and encoded.
+ *
+ * @param p The packet.
+ * @param topicBytes The topic's UTF-8 bytes, if already at hand.
+ * @returns The bytes.
+ * @example
+ * ```ts
+ * import { encodePublish } from "./encode.ts";
+ * const p = { type: "publish", topic: "a", payload: new Uint8Array([1]), qos: 0, retain: false, dup: false } as const;
+ * console.log(encodePublish(p)); // Uint8Array [48, 4, 0, 1, 97, 1]
+ * ```
+ */
+export function encodePublish(p: PublishPacket, topicBytes?: Uint8Array): Uint8Array {
+  const qos = checkQos(p.qos);
+  const topic = topicBytes ?? encodeUtf8(p.topic, "topic");
+  const payload = p.payload;
+  const rl = 2 + topic.length + (qos > 0 ? 2 : 0) + payload.length;
+  const [buf, start] = fixed(0x30 | (p.dup ? 0x08 : 0) | (qos << 1) | (p.retain ? 1 : 0), rl);
+  let o = putBytes(buf, start, topic);
+  if (qos > 0) {
+    const id = checkPacketId(p.packetId);
+    buf[o++] = id >> 8;
+    buf[o++] = id & 0xff;
+  }
+  buf.set(payload, o);
+  return buf;
+}
+
+function encodeAck(first: number, id: number): Uint8Array {
+  checkPacketId(id);
+  return new Uint8Array([first, 2, id >> 8, id & 0xff]);
+}
+
+/**
+ * Encode SUBSCRIBE [MQTT-3.8].
+ *
+ * @param p The packet.
+ * @returns The bytes.
+ * @example
+ * ```ts
+ * import { encodeSubscribe } from "./encode.ts";
+ * console.log(encodeSubscribe({ type: "subscribe", packetId: 1, subscriptions: [{ topic: "a", qos: 1 }] }));
+ * // Uint8Array [130, 6, 0, 1, 0, 1, 97, 1]
+ * ```
+ */
+export function encodeSubscribe(p: SubscribePacket): Uint8Array {
+  checkPacketId(p.packetId);
+  if (p.subscriptions.length === 0) throw new RangeError("SUBSCRIBE needs at least one topic filter [MQTT-3.8.3-3]");
+  const topics = p.subscriptions.map((s) => encodeUtf8(s.topic, "topic filter"));
+  let rl = 2;
+  for (const t of topics) rl += 3 + t.length;
+  const [buf, start] = fixed(0x82, rl);
+  buf[start] = p.packetId >> 8;
+  buf[start + 1] = p.packetId & 0xff;
+  let o = start + 2;
+  topics.forEach((t, i) => {
+    o = putBytes(buf, o, t);
+    buf[o++] = checkQos(p.subscriptions[i]!.qos);
+  });
+  return buf;
+}
+
+/**
+ * Encode UNSUBSCRIBE [MQTT-3.10].
+ *
+ * @param p The packet.
+ * @returns The bytes.
+ * @example
+ * ```ts
+ * import { encodeUnsubscribe } from "./encode.ts";
+ * console.log(encodeUnsubscribe({ type: "unsubscribe", packetId: 2, topics: ["a"] }));
+ * // Uint8Array [162, 5, 0, 2, 0, 1, 97]
+ * ```
+ */
+export function encodeUnsubscribe(p: UnsubscribePacket): Uint8Array {
+  checkPacketId(p.packetId);
+  if (p.topics.length === 0) throw new RangeError("UNSUBSCRIBE needs at least one topic filter [MQTT-3.10.3-2]");
+  const topics = p.topics.map((t) => encodeUtf8(t, "topic filter"));
+  let rl = 2;
+  for (const t of topics) rl += 2 + t.length;
+  const [buf, start] = fixed(0xa2, rl);
+  buf[start] = p.packetId >> 8;
+  buf[start + 1] = p.packetId & 0xff;
+  let o = start + 2;
+  for (const t of topics) o = putBytes(buf, o, t);
+  return buf;
+}
+
+/**
+ * Encode any packet, in either direction (the broker-side packets are used
+ * by tests and test brokers).
+ *
+ * @param p The packet.
+ * @returns The bytes.
+ * @example
+ * ```ts
+ * import { encodePacket } from "./encode.ts";
+ * console.log(encodePacket({ type: "pingreq" })); // Uint8Array [192, 0]
+ * ```
+ */
+export function encodePacket(p: Packet): Uint8Array {
+  switch (p.type) {
+    case "connect":
+      return encodeConnect(p);
+    case "connack":
+      if (!Number.isInteger(p.returnCode) || p.returnCode < 0 || p.returnCode > 255) {
+        throw new RangeError(`CONNACK return code must be 0..255, got ${p.returnCode}`);
+      }
+      return new Uint8Array([0x20, 2, p.sessionPresent ? 1 : 0, p.returnCode]);
+    case "publish":
+      return encodePublish(p);
+    case "puback":
+      return encodeAck(0x40, p.packetId);
+    case "pubrec":
+      return encodeAck(0x50, p.packetId);
+    case "pubrel":
+      return encodeAck(0x62, p.packetId);
+    case "pubcomp":
+      return encodeAck(0x70, p.packetId);
+    case "subscribe":
+      return encodeSubscribe(p);
+    case "suback": {
+      checkPacketId(p.packetId);
+      const [buf, start] = fixed(0x90, 2 + p.returnCodes.length);
+      buf[start] = p.packetId >> 8;
+      buf[start + 1] = p.packetId & 0xff;
+      buf.set(p.returnCodes, start + 2);
+      return buf;
+    }
+    case "unsubscribe":
+      return encodeUnsubscribe(p);
+    case "unsuback":
+      return encodeAck(0xb0, p.packetId);
+    case "pingreq":
+      return new Uint8Array([0xc0, 0]);
+    case "pingresp":
+      return new Uint8Array([0xd0, 0]);
+    case "disconnect":
+      return new Uint8Array([0xe0, 0]);
+    default:
+      throw new TypeError(`Cannot encode packet of unknown type ${JSON.stringify((p as { type: unknown }).type)}`);
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * The message shape handed to callbacks.
+ *
+ * @module
+ */
+import type { PublishPacket, QoS } from "./codec/packets.ts";
+
+const decoder = new TextDecoder();
+const encoder = new TextEncoder();
+
+/**
+ * A received application message.
+ *
+ * `payload` is the exact bytes; `text()` and `json()` decode them.
+ * `topicBytes` gives the topic as UTF-8 bytes, as umqtt.simple passes it.
+ *
+ * @example Reading a message in a callback
+ * ```ts
+ * import { Message } from "./message.ts";
+ * const msg = new Message({ type: "publish", topic: "t", payload: new TextEncoder().encode('{"v":1}'), qos: 1, retain: false, dup: false, packetId: 3 });
+ * console.log(msg.topic, msg.text(), msg.json<{ v: number }>().v, msg.qos); // "t" '{"v":1}' 1 1
+ * ```
+ */
+export class Message {
+  /** Topic name the message was published to. */
+  readonly topic: string;
+  /** Payload bytes (may be empty). */
+  readonly payload: Uint8Array;
+  /** QoS it was delivered with (the lower of publish and subscription QoS). */
+  readonly qos: QoS;
+  /** Set when the broker sends a retained message on subscribe. */
+  readonly retain: boolean;
+  /** Set when the broker re-delivers a message it may have sent before. */
+  readonly dup: boolean;
+
+  /**
+   * @param packet The received PUBLISH.
+   */
+  constructor(packet: PublishPacket) {
+    this.topic = packet.topic;
+    this.payload = packet.payload;
+    this.qos = packet.qos;
+    this.retain = packet.retain;
+    this.dup = packet.dup;
+  }
+
+  /**
+   * The topic as UTF-8 bytes.
+   *
+   * @returns A new Uint8Array.
+   */
+  get topicBytes(): Uint8Array {
+    return encoder.encode(this.topic);
+  }
+
+  /**
+   * The payload decoded as UTF-8 (invalid sequences become U+FFFD).
+   *
+   * @returns The text.
+   */
+  text(): string {
+    return decoder.decode(this.payload);
+  }
+
+  /**
+   * The payload parsed as JSON.
+   *
+   * @returns The parsed value.
+   */
+  json<T = unknown>(): T {
+    return JSON.parse(this.text()) as T;
+  }
+}

@@ -1,0 +1,640 @@
+/**
+ * The protocol engine of one client: packet ids, in-flight messages,
+ * acknowledgement waiters, keepalive, and dispatch of received packets.
+ * It talks to the network only through a {@linkcode Transport} and to time
+ * only through a {@linkcode Clock}, so every flow is testable with fakes.
+ *
+ * Reading is driven by demand: packets are processed while somebody waits
+ * for one (an acknowledgement, a PINGRESP, `waitMsg`, or the background
+ * loop). With no demand the session reads ahead only until one whole
+ * packet is buffered, so an unread socket applies TCP backpressure.
+ *
+ * @module
+ */
+import type { Clock } from "./clock.ts";
+import { systemClock } from "./clock.ts";
+import { MAX_PACKET_ID } from "./codec/constants.ts";
+import { PacketDecoder } from "./codec/decode.ts";
+import { encodeConnect, encodePacket, encodePublish } from "./codec/encode.ts";
+import { ConnectionClosedError, MalformedPacketError, MQTTException, TimeoutError } from "./codec/errors.ts";
+import type { ConnectPacket, Packet, PublishPacket, QoS } from "./codec/packets.ts";
+import type { Transport } from "./transport/types.ts";
+
+/** Options for {@linkcode Session}. */
+export interface SessionOptions {
+  /** Called for every PUBLISH delivered (once per message for QoS 2). */
+  onMessage: (packet: PublishPacket) => void;
+  /** Called with errors nobody is waiting for (a throwing callback outside `waitMsg`). */
+  onError?: ((error: unknown) => void) | undefined;
+  /** Called once when a connection ends, with the reason. */
+  onClose?: ((error: Error) => void) | undefined;
+  /** Time source. @default {systemClock} */
+  clock?: Clock | undefined;
+  /** Largest incoming packet accepted, in bytes. @default {268435460} */
+  maxPacketSize?: number | undefined;
+  /** Send PINGREQ automatically when idle for `keepalive` seconds. @default {true} */
+  autoKeepalive?: boolean | undefined;
+  /** How long to wait for PINGRESP before declaring the link dead (ms). @default {min(keepalive, 30 s)} */
+  pingTimeout?: number | undefined;
+  /** Most QoS 1/2 publishes awaiting acknowledgement at once. @default {64} */
+  maxInflight?: number | undefined;
+  /** Read and dispatch continuously instead of only on demand. @default {false} */
+  background?: boolean | undefined;
+}
+
+interface Waiter<T> {
+  resolve(value: T): void;
+  reject(error: Error): void;
+}
+
+interface Outgoing {
+  packet: PublishPacket;
+  /** "publish": waiting for PUBACK/PUBREC; "pubrel": PUBREL sent, waiting for PUBCOMP. */
+  state: "publish" | "pubrel";
+  waiter: Waiter<void> | null;
+}
+
+interface Pending {
+  kind: "subscribe" | "unsubscribe";
+  resolve(value: number[]): void;
+  reject(error: Error): void;
+}
+
+const READ_AHEAD = 65_536;
+
+/**
+ * One MQTT session (it outlives connections when `cleanSession` is false).
+ *
+ * @example Driving a session over any transport
+ * ```ts ignore
+ * import { Session } from "./session.ts";
+ * const session = new Session({ onMessage: (p) => console.log(p.topic) });
+ * const present = await session.open(transport, { type: "connect", clientId: "c", cleanSession: true, keepalive: 60 }, 5000);
+ * await session.publish({ type: "publish", topic: "a", payload: new Uint8Array(), qos: 1, retain: false, dup: false });
+ * ```
+ */
+export class Session {
+  #opts: SessionOptions;
+  #clock: Clock;
+  #transport: Transport | null = null;
+  #decoder: PacketDecoder;
+  #closed: Error | null = new ConnectionClosedError("Not connected: call connect() first");
+  #eof: Error | null = null;
+  #readingOn: Transport | null = null;
+  #connack: Waiter<Packet> | null = null;
+  #outgoing = new Map<number, Outgoing>();
+  #pending = new Map<number, Pending>();
+  #incomingQos2 = new Set<number>();
+  #waitMsg: Waiter<number | null>[] = [];
+  #pingWaiters: Waiter<void>[] = [];
+  #slotWaiters: (() => void)[] = [];
+  #lastId = 0;
+  #keepaliveMs = 0;
+  #lastSent = 0;
+  #kaTimer: unknown = null;
+  #pingDeadline: unknown = null;
+  #background: boolean;
+  #persistent = false;
+
+  /**
+   * @param options Callbacks and limits.
+   */
+  constructor(options: SessionOptions) {
+    this.#opts = options;
+    this.#clock = options.clock ?? systemClock;
+    this.#decoder = new PacketDecoder({ maxPacketSize: options.maxPacketSize });
+    this.#background = options.background ?? false;
+    const mi = options.maxInflight ?? 64;
+    if (!Number.isInteger(mi) || mi < 1 || mi > MAX_PACKET_ID) {
+      throw new RangeError(`maxInflight must be an integer in 1..65535, got ${String(mi)}`);
+    }
+  }
+
+  /** Whether a connection is up (CONNACK accepted and not closed since). */
+  get connected(): boolean {
+    return this.#closed === null;
+  }
+
+  /** QoS 1/2 messages sent and not yet fully acknowledged. */
+  get inflight(): number {
+    return this.#outgoing.size;
+  }
+
+  /** The packet identifier used most recently (umqtt's `pid`). */
+  get lastPacketId(): number {
+    return this.#lastId;
+  }
+  set lastPacketId(id: number) {
+    if (!Number.isInteger(id) || id < 0 || id > MAX_PACKET_ID) {
+      throw new RangeError(`packet id must be an integer in 0..65535, got ${String(id)}`);
+    }
+    this.#lastId = id;
+  }
+
+  /** Turn continuous reading on or off. */
+  set background(on: boolean) {
+    this.#background = on;
+    if (on) this.#kick();
+  }
+  get background(): boolean {
+    return this.#background;
+  }
+
+  get #demand(): number {
+    return this.#outgoing.size + this.#pending.size + this.#waitMsg.length + this.#pingWaiters.length +
+      (this.#connack ? 1 : 0) + (this.#background ? 1 : 0);
+  }
+
+  /**
+   * Send CONNECT over `transport` and wait for CONNACK. Resolves to the
+   * session-present flag; rejects with {@linkcode MQTTException} when the
+   * broker refuses, {@linkcode TimeoutError} after `timeoutMs`.
+   *
+   * @param transport A freshly connected transport.
+   * @param connect The CONNECT packet.
+   * @param timeoutMs Deadline for the CONNACK.
+   * @param signal Aborts the attempt.
+   * @returns Session present.
+   */
+  async open(transport: Transport, connect: ConnectPacket, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+    if (this.#transport) this.#fail(new ConnectionClosedError("Connection replaced by a new connect()"));
+    const bytes = encodeConnect(connect);
+    this.#transport = transport;
+    this.#decoder = new PacketDecoder({ maxPacketSize: this.#opts.maxPacketSize });
+    this.#closed = null;
+    this.#eof = null;
+    this.#keepaliveMs = connect.keepalive * 1000;
+    const got = new Promise<Packet>((resolve, reject) => {
+      this.#connack = { resolve, reject };
+    });
+    const timer = this.#clock.setTimeout(() => {
+      this.#fail(new TimeoutError(`No CONNACK within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const onAbort = (): void => this.#fail(signal?.reason instanceof Error ? signal.reason : new Error("Aborted"));
+    signal?.addEventListener("abort", onAbort, { once: true });
+    let ack: Packet;
+    try {
+      this.#send(bytes).catch(() => {});
+      this.#kick();
+      ack = await got;
+    } finally {
+      this.#clock.clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+    }
+    if (ack.type !== "connack") throw new Error("unreachable");
+    if (ack.returnCode !== 0) {
+      const err = new MQTTException(ack.returnCode);
+      this.#fail(err);
+      throw err;
+    }
+    const wasPersistent = this.#persistent;
+    this.#persistent = !connect.cleanSession;
+    if (connect.cleanSession || !wasPersistent) {
+      this.#incomingQos2.clear();
+    }
+    if (connect.cleanSession) {
+      this.#dropOutgoing(new ConnectionClosedError("Session discarded by connect({ cleanSession: true })"));
+    } else {
+      this.#resend(ack.sessionPresent);
+    }
+    this.#armKeepalive();
+    return ack.sessionPresent;
+  }
+
+  #resend(sessionPresent: boolean): void {
+    for (const [id, o] of this.#outgoing) {
+      if (o.state === "pubrel") {
+        if (!sessionPresent) {
+          // The broker lost the session after it had the message: it is delivered.
+          this.#outgoing.delete(id);
+          o.waiter?.resolve();
+          continue;
+        }
+        this.#send(encodePacket({ type: "pubrel", packetId: id })).catch(() => {});
+      } else {
+        o.packet.dup = true;
+        this.#send(encodePublish(o.packet)).catch(() => {});
+      }
+    }
+    this.#releaseSlots();
+  }
+
+  #dropOutgoing(err: Error): void {
+    const out = [...this.#outgoing.values()];
+    this.#outgoing.clear();
+    for (const o of out) o.waiter?.reject(err);
+    this.#releaseSlots();
+  }
+
+  /**
+   * Publish. QoS 0 resolves once written; QoS 1 on PUBACK; QoS 2 on PUBCOMP.
+   *
+   * @param packet The PUBLISH (its `packetId` and `dup` are set here).
+   * @param topicBytes The topic's UTF-8 bytes, if already encoded.
+   */
+  async publish(packet: PublishPacket, topicBytes?: Uint8Array): Promise<void> {
+    this.#assertOpen();
+    if (this.#slotWaiters.length > 0 || (packet.qos > 0 && this.#outgoing.size >= (this.#opts.maxInflight ?? 64))) {
+      await new Promise<void>((resolve) => this.#slotWaiters.push(resolve));
+      this.#assertOpen();
+    }
+    if (packet.qos === 0) {
+      await this.#send(encodePublish(packet, topicBytes));
+      return;
+    }
+    const id = this.#allocId();
+    packet.packetId = id;
+    const bytes = encodePublish(packet, topicBytes);
+    const done = new Promise<void>((resolve, reject) => {
+      this.#outgoing.set(id, { packet, state: "publish", waiter: { resolve, reject } });
+    });
+    this.#send(bytes).catch(() => {});
+    this.#kick();
+    return done;
+  }
+
+  /**
+   * Subscribe; resolves to the SUBACK return codes (granted QoS or 0x80).
+   *
+   * @param subscriptions Filters with requested QoS.
+   * @returns Return codes, one per filter.
+   */
+  subscribe(subscriptions: { topic: string; qos: QoS }[]): Promise<number[]> {
+    return this.#request("subscribe", (id) => encodePacket({ type: "subscribe", packetId: id, subscriptions }));
+  }
+
+  /**
+   * Unsubscribe; resolves on UNSUBACK.
+   *
+   * @param topics Filters.
+   */
+  async unsubscribe(topics: string[]): Promise<void> {
+    await this.#request("unsubscribe", (id) => encodePacket({ type: "unsubscribe", packetId: id, topics }));
+  }
+
+  #request(kind: "subscribe" | "unsubscribe", encode: (id: number) => Uint8Array): Promise<number[]> {
+    this.#assertOpen();
+    const id = this.#allocId();
+    const bytes = encode(id);
+    const done = new Promise<number[]>((resolve, reject) => this.#pending.set(id, { kind, resolve, reject }));
+    this.#send(bytes).catch(() => {});
+    this.#kick();
+    return done;
+  }
+
+  /**
+   * Send PINGREQ. With `wait`, resolves on PINGRESP; without, once written
+   * (umqtt's `ping()`: the PINGRESP is then consumed by `waitMsg`).
+   *
+   * @param wait Wait for PINGRESP.
+   */
+  ping(wait: boolean): Promise<void> {
+    if (this.#closed) return Promise.reject(this.#closed);
+    const sent = this.#send(encodePacket({ type: "pingreq" }));
+    if (!wait) return sent;
+    const done = new Promise<void>((resolve, reject) => this.#pingWaiters.push({ resolve, reject }));
+    sent.catch(() => {});
+    this.#kick();
+    return done;
+  }
+
+  /**
+   * Process exactly one received packet, waiting for it. Resolves to the
+   * packet's first byte, or `null` for PINGRESP (umqtt's `wait_msg()`).
+   *
+   * @returns First byte or null.
+   */
+  waitPacket(): Promise<number | null> {
+    if (this.#closed) {
+      if (this.#decoder.hasPacket()) return this.#processOneNow();
+      return Promise.reject(this.#closed);
+    }
+    const p = new Promise<number | null>((resolve, reject) => this.#waitMsg.push({ resolve, reject }));
+    this.#kick();
+    return p;
+  }
+
+  /**
+   * Like {@linkcode waitPacket} when a whole packet is already received;
+   * otherwise resolves `null` at once (umqtt's `check_msg()`).
+   *
+   * @returns First byte or null.
+   */
+  checkPacket(): Promise<number | null> {
+    if (this.#decoder.hasPacket()) return this.waitPacket();
+    if (this.#closed) return Promise.reject(this.#closed);
+    return Promise.resolve(null);
+  }
+
+  #processOneNow(): Promise<number | null> {
+    try {
+      const p = this.#decoder.next();
+      if (!p) return Promise.resolve(null);
+      this.#handle(p);
+      return Promise.resolve(p.type === "pingresp" ? null : this.#decoder.lastFirstByte);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /**
+   * Send DISCONNECT and close. Pending calls are rejected.
+   */
+  async disconnect(): Promise<void> {
+    if (this.#closed || !this.#transport) return;
+    const t = this.#transport;
+    try {
+      await this.#send(encodePacket({ type: "disconnect" }));
+    } catch {
+      // The link is already gone; closing is all that is left.
+    }
+    this.#fail(new ConnectionClosedError("Disconnected by the client"));
+    t.close();
+  }
+
+  /**
+   * Close the connection without DISCONNECT (the broker then publishes the
+   * will), rejecting pending calls with `error`.
+   *
+   * @param error The reason given to pending calls.
+   */
+  abort(error: Error = new ConnectionClosedError("Connection closed by the client")): void {
+    this.#fail(error);
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw this.#closed;
+  }
+
+  #allocId(): number {
+    const busy = this.#outgoing.size + this.#pending.size;
+    if (busy >= MAX_PACKET_ID) {
+      throw new RangeError("Cannot allocate a packet id: all 65535 are in flight");
+    }
+    let id = this.#lastId;
+    do {
+      id = id >= MAX_PACKET_ID ? 1 : id + 1;
+    } while (this.#outgoing.has(id) || this.#pending.has(id));
+    this.#lastId = id;
+    return id;
+  }
+
+  #send(bytes: Uint8Array): Promise<void> {
+    const t = this.#transport;
+    if (!t || (this.#closed && !this.#connack)) {
+      return Promise.reject(this.#closed ?? new ConnectionClosedError("Not connected"));
+    }
+    this.#lastSent = this.#clock.now();
+    try {
+      const r = t.write(bytes);
+      if (r) {
+        return r.catch((e: unknown) => {
+          const err = new ConnectionClosedError(`Connection lost while writing: ${errText(e)}`, { cause: e });
+          this.#fail(err);
+          throw err;
+        });
+      }
+      return Promise.resolve();
+    } catch (e) {
+      const err = new ConnectionClosedError(`Connection lost while writing: ${errText(e)}`, { cause: e });
+      this.#fail(err);
+      return Promise.reject(err);
+    }
+  }
+
+  #armKeepalive(): void {
+    this.#clearKeepalive();
+    if (this.#keepaliveMs === 0 || this.#opts.autoKeepalive === false) return;
+    const check = (): void => {
+      this.#kaTimer = null;
+      if (this.#closed) return;
+      const idle = this.#clock.now() - this.#lastSent;
+      if (idle >= this.#keepaliveMs) {
+        this.#sendKeepalivePing();
+        this.#kaTimer = this.#clock.setTimeout(check, this.#keepaliveMs);
+      } else {
+        this.#kaTimer = this.#clock.setTimeout(check, this.#keepaliveMs - idle);
+      }
+    };
+    this.#kaTimer = this.#clock.setTimeout(check, this.#keepaliveMs);
+  }
+
+  #sendKeepalivePing(): void {
+    if (this.#pingDeadline !== null) return;
+    const timeout = this.#opts.pingTimeout ?? Math.min(this.#keepaliveMs, 30_000);
+    this.#pingDeadline = this.#clock.setTimeout(() => {
+      this.#pingDeadline = null;
+      this.#fail(new TimeoutError(`No PINGRESP within ${timeout} ms: the connection is dead`));
+    }, timeout);
+    this.ping(true).then(
+      () => {
+        this.#clock.clearTimeout(this.#pingDeadline);
+        this.#pingDeadline = null;
+      },
+      () => {},
+    );
+  }
+
+  #clearKeepalive(): void {
+    if (this.#kaTimer !== null) this.#clock.clearTimeout(this.#kaTimer);
+    if (this.#pingDeadline !== null) this.#clock.clearTimeout(this.#pingDeadline);
+    this.#kaTimer = null;
+    this.#pingDeadline = null;
+  }
+
+  /** Start the read loop if it is not running. */
+  #kick(): void {
+    const t = this.#transport;
+    if (t && this.#readingOn !== t && (!this.#closed || this.#connack)) void this.#readLoop(t);
+  }
+
+  async #readLoop(t: Transport): Promise<void> {
+    this.#readingOn = t;
+    try {
+      while (this.#transport === t) {
+        while (this.#demand > 0 && this.#decoder.hasPacket()) {
+          const p = this.#decoder.next();
+          if (p) this.#dispatch(p);
+          if (this.#transport !== t) return;
+        }
+        if (this.#eof) {
+          this.#fail(this.#eof);
+          return;
+        }
+        if (this.#closed && !this.#connack) return;
+        if (this.#demand === 0 && (this.#decoder.hasPacket() || this.#decoder.buffered >= READ_AHEAD)) return;
+        let chunk: Uint8Array | null;
+        try {
+          chunk = await t.read();
+        } catch (e) {
+          if (this.#transport === t) {
+            this.#eof = new ConnectionClosedError(`Connection lost: ${errText(e)}`, { cause: e });
+          }
+          continue;
+        }
+        if (this.#transport !== t) return;
+        if (chunk === null) {
+          this.#eof = new ConnectionClosedError("Connection closed by the broker");
+          if (this.#connack) this.#fail(this.#eof);
+          else if (this.#demand === 0) this.#markEof();
+          continue;
+        }
+        this.#decoder.feed(chunk);
+      }
+    } catch (e) {
+      if (this.#transport === t) this.#fail(e instanceof Error ? e : new Error(String(e)));
+    } finally {
+      if (this.#readingOn === t) this.#readingOn = null;
+      // Demand may have arrived while the last read was in flight.
+      if (this.#transport === t && !this.#closed && this.#demand > 0) this.#kick();
+    }
+  }
+
+  /** The broker closed while nobody waited: keep the buffered packets readable. */
+  #markEof(): void {
+    const err = this.#eof!;
+    const t = this.#transport;
+    this.#fail(err);
+    t?.close();
+  }
+
+  #dispatch(p: Packet): void {
+    const first = this.#decoder.lastFirstByte;
+    const w = p.type === "connack" ? undefined : this.#waitMsg.shift();
+    try {
+      this.#handle(p);
+    } catch (e) {
+      if (e instanceof MalformedPacketError) {
+        w?.reject(e);
+        throw e;
+      }
+      if (w) w.reject(e instanceof Error ? e : new Error(String(e)));
+      else this.#opts.onError?.(e);
+      return;
+    }
+    w?.resolve(p.type === "pingresp" ? null : first);
+  }
+
+  #handle(p: Packet): void {
+    if (this.#connack) {
+      const c = this.#connack;
+      if (p.type !== "connack") {
+        throw new MalformedPacketError(
+          `Expected CONNACK as the first packet from the broker, got ${p.type.toUpperCase()} [MQTT-3.2.0-1]`,
+        );
+      }
+      this.#connack = null;
+      c.resolve(p);
+      return;
+    }
+    switch (p.type) {
+      case "publish":
+        return this.#onPublish(p);
+      case "puback":
+      case "pubcomp": {
+        const o = this.#outgoing.get(p.packetId);
+        if (!o) return;
+        if ((p.type === "puback") !== (o.packet.qos === 1)) {
+          throw new MalformedPacketError(
+            `Got ${p.type.toUpperCase()} for packet id ${p.packetId}, which was sent with QoS ${o.packet.qos}`,
+          );
+        }
+        this.#outgoing.delete(p.packetId);
+        o.waiter?.resolve();
+        this.#releaseSlots();
+        return;
+      }
+      case "pubrec": {
+        const o = this.#outgoing.get(p.packetId);
+        if (o && o.packet.qos !== 2) {
+          throw new MalformedPacketError(`Got PUBREC for packet id ${p.packetId}, which was sent with QoS 1`);
+        }
+        if (o) o.state = "pubrel";
+        this.#send(encodePacket({ type: "pubrel", packetId: p.packetId })).catch(() => {});
+        return;
+      }
+      case "pubrel":
+        this.#incomingQos2.delete(p.packetId);
+        this.#send(encodePacket({ type: "pubcomp", packetId: p.packetId })).catch(() => {});
+        return;
+      case "suback":
+      case "unsuback": {
+        const w = this.#pending.get(p.packetId);
+        if (!w) return;
+        if (w.kind !== (p.type === "suback" ? "subscribe" : "unsubscribe")) {
+          throw new MalformedPacketError(
+            `Got ${p.type.toUpperCase()} for packet id ${p.packetId}, which was a ${w.kind.toUpperCase()}`,
+          );
+        }
+        this.#pending.delete(p.packetId);
+        w.resolve(p.type === "suback" ? p.returnCodes : []);
+        return;
+      }
+      case "pingresp":
+        for (const w of this.#pingWaiters.splice(0)) w.resolve();
+        return;
+      case "connack":
+        throw new MalformedPacketError("Unexpected second CONNACK from the broker [MQTT-3.2.0-1]");
+      default:
+        throw new MalformedPacketError(
+          `Unexpected ${p.type.toUpperCase()} from the broker: it is a client-to-server packet`,
+        );
+    }
+  }
+
+  #onPublish(p: PublishPacket): void {
+    const id = p.packetId;
+    if (p.qos === 2 && id !== undefined) {
+      if (this.#incomingQos2.has(id)) {
+        // A repeat before PUBREL: acknowledge again, deliver once.
+        this.#send(encodePacket({ type: "pubrec", packetId: id })).catch(() => {});
+        return;
+      }
+      this.#incomingQos2.add(id);
+    }
+    try {
+      this.#opts.onMessage(p);
+    } finally {
+      if (p.qos === 1) this.#send(encodePacket({ type: "puback", packetId: id! })).catch(() => {});
+      else if (p.qos === 2) this.#send(encodePacket({ type: "pubrec", packetId: id! })).catch(() => {});
+    }
+  }
+
+  #releaseSlots(): void {
+    const max = this.#opts.maxInflight ?? 64;
+    while (this.#slotWaiters.length > 0 && (this.#outgoing.size < max || this.#closed)) {
+      this.#slotWaiters.shift()!();
+    }
+  }
+
+  #fail(error: Error): void {
+    if (this.#closed && !this.#connack) return;
+    this.#closed = error;
+    this.#clearKeepalive();
+    const t = this.#transport;
+    t?.close();
+    const c = this.#connack;
+    this.#connack = null;
+    c?.reject(error);
+    for (const w of this.#waitMsg.splice(0)) w.reject(error);
+    for (const w of this.#pingWaiters.splice(0)) w.reject(error);
+    const pending = [...this.#pending.values()];
+    this.#pending.clear();
+    for (const w of pending) w.reject(error);
+    if (this.#persistent) {
+      // Keep the messages for resending on the next connect({ cleanSession: false }).
+      for (const o of this.#outgoing.values()) {
+        o.waiter?.reject(error);
+        o.waiter = null;
+      }
+    } else {
+      this.#dropOutgoing(error);
+    }
+    this.#releaseSlots();
+    this.#opts.onClose?.(error);
+  }
+}
+
+function errText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
