@@ -221,10 +221,11 @@ export class MQTTClient {
     }
     const deadline = AbortSignal.timeout(timeout);
     const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
-    const { host, port, tls } = this.#endpoint;
+    const { user: _user, password: _password, ...where } = this.#endpoint;
+    const { host, port } = where;
     let transport;
     try {
-      transport = await this.#transport({ host, port, tls, signal });
+      transport = await this.#transport({ ...where, signal });
     } catch (e) {
       if (deadline.aborted) {
         throw new ConnectionClosedError(`Cannot connect to ${host}:${port}: timed out after ${timeout} ms`);
