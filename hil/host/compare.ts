@@ -92,7 +92,14 @@ export function tokenize(
     ...conns.map((c) => ({ t: c.t_open_ms, open: c.conn })),
     ...packets.map((p) => ({ t: p.t_ms, p })),
   ];
-  events.sort((x, y) => x.t - y.t || (x.open !== undefined ? -1 : 0) - (y.open !== undefined ? -1 : 0));
+  // Group by connection (in opening order), then time: the README's rule is
+  // "compare per connection, in order"; timestamps across connections are not
+  // reliable at the microsecond level (the tap accepts a new connection before
+  // it reads the last bytes of the old one in the same poll).
+  const openOrder = new Map<number, number>();
+  [...conns].sort((x, y) => x.t_open_ms - y.t_open_ms || x.conn - y.conn).forEach((c, k) => openOrder.set(c.conn, k));
+  const rank = (ev: Ev): number => openOrder.get(ev.open ?? ev.p!.conn) ?? 1e9 + (ev.p?.conn ?? 0);
+  events.sort((x, y) => rank(x) - rank(y) || (x.open !== undefined ? -1 : 0) - (y.open !== undefined ? -1 : 0) || x.t - y.t);
   for (const ev of events) {
     if (ev.open !== undefined) {
       open(ev.open);

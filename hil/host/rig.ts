@@ -105,29 +105,26 @@ export interface TestCert {
   dir: string;
 }
 
-/** Make a self-signed RSA-2048 certificate with SAN IP:127.0.0.1, like the reference recorder's. */
+/**
+ * Make a test CA and a server certificate for 127.0.0.1 (SAN IP:127.0.0.1)
+ * signed by it. rustls (Deno) refuses a CA certificate used as the server's
+ * own certificate, so unlike the reference recorder's single self-signed
+ * certificate this is a two-level chain; the MQTT bytes are not affected.
+ */
 export function makeCert(): TestCert {
   const dir = mkdtempSync(join(tmpdir(), "hil-tls-"));
-  const certFile = join(dir, "cert.pem"), keyFile = join(dir, "key.pem");
-  const r = spawnSync("openssl", [
-    "req",
-    "-x509",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-days",
-    "2",
-    "-subj",
-    "/CN=127.0.0.1",
-    "-addext",
-    "subjectAltName=IP:127.0.0.1",
-    "-keyout",
-    keyFile,
-    "-out",
-    certFile,
-  ], { encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`Cannot create a test certificate with openssl: ${r.stderr}`);
-  return { certPem: readFileSync(certFile, "utf8"), certFile, keyFile, dir };
+  const f = (n: string): string => join(dir, n);
+  writeFileSync(f("leaf.ext"), "basicConstraints=critical,CA:FALSE\nsubjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n");
+  const steps: string[][] = [
+    ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=hil test CA", "-keyout", f("ca.key"), "-out", f("ca.pem")],
+    ["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", f("key.pem"), "-out", f("leaf.csr")],
+    ["x509", "-req", "-in", f("leaf.csr"), "-CA", f("ca.pem"), "-CAkey", f("ca.key"), "-CAcreateserial", "-days", "2", "-extfile", f("leaf.ext"), "-out", f("cert.pem")],
+  ];
+  for (const args of steps) {
+    const r = spawnSync("openssl", args, { encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`Cannot create the test certificates (openssl ${args[0]}): ${r.stderr}`);
+  }
+  return { certPem: readFileSync(f("ca.pem"), "utf8"), certFile: f("cert.pem"), keyFile: f("key.pem"), dir };
 }
 
 /**

@@ -53,6 +53,8 @@ export interface Step {
   /** For repeat: how often and what. */
   n?: number;
   steps?: Step[];
+  /** For sync: wait this long after the side actions (seconds). */
+  after_s?: number;
   /** Longest time this step may take before it counts as hung (seconds). */
   timeout_s?: number;
 }
@@ -194,6 +196,7 @@ function runCmd(cmd: string[], debugObserver = false): { done: Promise<{ rc: num
  */
 export async function runSteps(sc: Scenario, target: RunTarget): Promise<StepsResult> {
   const clients = new Map<string, MQTTClient | Error>();
+  const made = new Map<string, { args: Arg[]; kw: Record<string, unknown> }>();
   const transports = new Map<string, Transport[]>();
   const vars = new Map<string, Uint8Array>();
   const calls: ObsCall[] = [];
@@ -273,6 +276,7 @@ export async function runSteps(sc: Scenario, target: RunTarget): Promise<StepsRe
     const a = (s.args ?? []).map((x) => resolveArg(x, vars));
     switch (s.op) {
       case "client": {
+        made.set(name, { args: s.args ?? [], kw: s.kw ?? {} });
         try {
           clients.set(name, makeClient(name, s.args ?? [], s.kw ?? {}));
         } catch (e) {
@@ -284,9 +288,10 @@ export async function runSteps(sc: Scenario, target: RunTarget): Promise<StepsRe
       case "set_keepalive": {
         // umqtt: `c.keepalive = N` then connect(); ours: a new client with that keepalive
         const old = clients.get(name);
-        const prev = (s.kw ?? {}) as Record<string, unknown>;
+        const prev = made.get(name);
+        if (!prev) throw new TypeError(`set_keepalive on client "${name}" before a client step creates it`);
         try {
-          const c = makeClient(name, s.args?.slice(1) ?? [], { ...prev, keepalive: a[0] });
+          const c = makeClient(name, prev.args, { ...prev.kw, keepalive: a[0] });
           if (old instanceof MQTTClient) c.pid = old.pid;
           clients.set(name, c);
         } catch (e) {
@@ -336,7 +341,11 @@ export async function runSteps(sc: Scenario, target: RunTarget): Promise<StepsRe
         // umqtt: c.sock.close() — close the socket without DISCONNECT
         const list = transports.get(name) ?? [];
         const t = list.at(-1);
-        if (!t) throw new TypeError(`Client "${name}" has no socket to close`);
+        if (!t) {
+          // our client rejected the call before opening a socket (e.g. b2's keepalive=65536)
+          if (clients.get(name) instanceof Error) return undefined;
+          throw new TypeError(`Client "${name}" has no socket to close`);
+        }
         t.close();
         return undefined;
       }
@@ -345,6 +354,8 @@ export async function runSteps(sc: Scenario, target: RunTarget): Promise<StepsRe
         return undefined;
       case "sync":
         await runSide(s.tag ?? "");
+        // the recorder's driver let the broker deliver before resuming the script
+        if (s.after_s) await new Promise((r) => setTimeout(r, s.after_s! * 1000));
         return undefined;
       case "let":
         vars.set(s.name ?? "", resolveArg(s.value ?? null, vars) as Uint8Array);
