@@ -162,7 +162,7 @@ function checkFlags(first: number): void {
   const want = type === 6 || type === 8 || type === 10 ? 2 : 0;
   if (flags !== want) {
     throw new MalformedPacketError(
-      `${NAMES[type]} reserved flags must be ${want}, got ${flags} [MQTT-2.2.2-${want ? 1 : 2}]`,
+      `${NAMES[type]} reserved flags must be ${want}, got ${flags} [MQTT-2.2.2-1]`,
     );
   }
 }

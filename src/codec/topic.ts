@@ -82,11 +82,12 @@ export function validateTopicFilter(filter: string): void {
 export function topicMatches(filter: string, topic: string): boolean {
   if (filter === topic) return true;
   if (topic.startsWith("$") && (filter.startsWith("+") || filter.startsWith("#"))) return false;
-  let fi = 0;
-  let ti = 0;
   const fl = filter.length;
   const tl = topic.length;
-  while (fi < fl) {
+  // fi/ti index the start of the current level; a value past the end means no level is left.
+  let fi = 0;
+  let ti = 0;
+  for (;;) {
     const fEnd = nextSlash(filter, fi);
     const fLevel = filter.slice(fi, fEnd);
     if (fLevel === "#") return true;
@@ -97,7 +98,6 @@ export function topicMatches(filter: string, topic: string): boolean {
     ti = tEnd + 1;
     if (fi > fl) return ti > tl;
   }
-  return ti > tl;
 }
 
 function nextSlash(s: string, from: number): number {
