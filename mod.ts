@@ -19,7 +19,20 @@
  * @module
  */
 export { MQTTClient } from "./src/client.ts";
-export type { ClientOptions, ConnectOptions, Data, MessageCallback, PublishOptions } from "./src/client.ts";
+export type {
+  ClientOptions,
+  ConnectOptions,
+  Data,
+  LossDecision,
+  MessageCallback,
+  MessageHandler,
+  MessagesOptions,
+  PublishOptions,
+  ReconnectPolicy,
+  ResolvedReconnectPolicy,
+  SubscribeOptions,
+} from "./src/client.ts";
+export type { CallOptions } from "./src/session.ts";
 export { Message } from "./src/message.ts";
 export { ConnectionClosedError, MalformedPacketError, MQTTException, TimeoutError } from "./src/codec/errors.ts";
 export type { QoS } from "./src/codec/packets.ts";

@@ -4,14 +4,15 @@
  * @module
  */
 import type { Clock } from "./clock.ts";
+import { systemClock } from "./clock.ts";
 import { MAX_KEEPALIVE } from "./codec/constants.ts";
 import { checkQos } from "./codec/encode.ts";
-import { ConnectionClosedError, MQTTException } from "./codec/errors.ts";
+import { ConnectionClosedError, MQTTException, TimeoutError } from "./codec/errors.ts";
 import type { ConnectPacket, PublishPacket, QoS, Will } from "./codec/packets.ts";
-import { validateTopicFilter, validateTopicName } from "./codec/topic.ts";
+import { topicMatches, validateTopicFilter, validateTopicName } from "./codec/topic.ts";
 import { encodeUtf8, toBytes, toText } from "./codec/utf8.ts";
 import { Message } from "./message.ts";
-import { Session } from "./session.ts";
+import { type CallOptions, Session } from "./session.ts";
 import { connectNative } from "./transport/mod.ts";
 import { type Endpoint, parseServer } from "./transport/endpoint.ts";
 import type { TlsOptions, TransportFactory } from "./transport/types.ts";
@@ -19,8 +20,36 @@ import type { TlsOptions, TransportFactory } from "./transport/types.ts";
 /** A topic or payload: strings are sent as UTF-8. */
 export type Data = string | Uint8Array;
 
-/** Receives every message that arrives. */
+/** Receives every message that arrives (that no per-topic handler took). */
 export type MessageCallback = (message: Message) => void;
+
+/** Receives the messages matching one subscription's topic filter. */
+export type MessageHandler = (message: Message) => void;
+
+/** What the `onConnectionLost` hook decides: try to reconnect, or stop for good. */
+export type LossDecision = "recover" | "stop";
+
+/**
+ * Automatic reconnect with exponential backoff and jitter: the delay before
+ * attempt `n` is `min(maxDelay, minDelay * factor ** (n - 1))`, reduced by
+ * a random fraction up to `jitter`.
+ */
+export interface ReconnectPolicy {
+  /** First delay, in ms. @default {1000} */
+  minDelay?: number | undefined;
+  /** Largest delay, in ms. @default {30000} */
+  maxDelay?: number | undefined;
+  /** Growth factor per attempt. @default {2} */
+  factor?: number | undefined;
+  /** Random reduction of each delay, 0..1. @default {0.5} */
+  jitter?: number | undefined;
+  /** Give up after this many failed attempts in a row. @default {Infinity} */
+  maxAttempts?: number | undefined;
+  /** Most publishes queued while offline; beyond it `publish` rejects. @default {1000} */
+  maxQueued?: number | undefined;
+  /** QoS 0 published while offline: `"reject"` the call, or `"queue"` it. @default {"reject"} */
+  offlineQos0?: "reject" | "queue" | undefined;
+}
 
 /** Options for {@linkcode MQTTClient}. */
 export interface ClientOptions {
@@ -53,6 +82,53 @@ export interface ClientOptions {
   maxPacketSize?: number | undefined;
   /** Most QoS 1/2 publishes awaiting acknowledgement at once. @default {64} */
   maxInflight?: number | undefined;
+  /** Deadline for each acknowledgement (PUBACK, PUBCOMP, SUBACK, UNSUBACK, PINGRESP) in ms; 0 = none. @default {0} */
+  commandTimeout?: number | undefined;
+  /** Reconnect automatically when the connection is lost (`true` for the default policy). @default {false} */
+  reconnect?: boolean | ReconnectPolicy | undefined;
+  /** Called after every successful connect, first or automatic (Zerynth's `aconnect_cb`). */
+  onConnect?: ((info: { sessionPresent: boolean; reconnected: boolean }) => void) | undefined;
+  /** Called before each reconnect attempt (Zerynth's `breconnect_cb`). */
+  onReconnect?: ((attempt: number, lastError: Error) => void) | undefined;
+  /**
+   * Called when the connection is lost unexpectedly (Zerynth's `loop_failure`):
+   * return `"stop"` to give up instead of reconnecting.
+   */
+  onConnectionLost?: ((error: Error) => LossDecision | void) | undefined;
+}
+
+/** A {@linkcode ReconnectPolicy} with every default filled in. */
+export interface ResolvedReconnectPolicy {
+  /** First delay, in ms. */
+  minDelay: number;
+  /** Largest delay, in ms. */
+  maxDelay: number;
+  /** Growth factor per attempt. */
+  factor: number;
+  /** Random reduction of each delay, 0..1. */
+  jitter: number;
+  /** Give up after this many failed attempts in a row. */
+  maxAttempts: number;
+  /** Most publishes queued while offline. */
+  maxQueued: number;
+  /** QoS 0 published while offline. */
+  offlineQos0: "reject" | "queue";
+}
+
+/** Options for {@linkcode MQTTClient.subscribe}. */
+export interface SubscribeOptions extends CallOptions {
+  /** Requested QoS. @default {0} */
+  qos?: QoS | undefined;
+  /** Handler for the messages matching this filter. */
+  handler?: MessageHandler | undefined;
+}
+
+/** Options for {@linkcode MQTTClient.messages}. */
+export interface MessagesOptions {
+  /** Messages buffered before the client stops reading from the socket. @default {100} */
+  bufferSize?: number | undefined;
+  /** Only yield messages matching this topic filter. */
+  filter?: string | undefined;
 }
 
 /** Options for {@linkcode MQTTClient.connect}. */
@@ -66,7 +142,7 @@ export interface ConnectOptions {
 }
 
 /** Options for {@linkcode MQTTClient.publish} and {@linkcode MQTTClient.setLastWill}. */
-export interface PublishOptions {
+export interface PublishOptions extends CallOptions {
   /** Ask the broker to retain the message. @default {false} */
   retain?: boolean | undefined;
   /** Quality of service. @default {0} */
@@ -74,12 +150,19 @@ export interface PublishOptions {
 }
 
 /**
- * An MQTT 3.1.1 client with umqtt.simple's API in camelCase, Promise-based.
+ * An MQTT 3.1.1 client with umqtt.simple's API in camelCase, Promise-based,
+ * plus QoS 2, automatic keepalive, persistent sessions, reconnect, async
+ * iteration and per-topic handlers.
  *
- * Receiving: messages are processed while a call waits for the network
- * (`waitMsg()`, or an acknowledgement inside `publish`/`subscribe`), and
- * handed to the callback; `checkMsg()` processes one already received
- * message or returns `null` at once.
+ * Receiving, all on one dispatch path:
+ * - pull, as in umqtt: packets are processed while a call waits for the
+ *   network (`waitMsg()`, or an acknowledgement inside `publish`/`subscribe`);
+ *   `checkMsg()` processes one already received packet or returns `null`;
+ * - `startLoop()`: process every packet as it arrives, without pumping;
+ * - `for await (const msg of client.messages())`, with a bounded buffer:
+ *   when it is full the client stops reading the socket;
+ * - `subscribe(filter, { handler })`: every message goes to each matching
+ *   handler; messages no handler matched go to the callback.
  *
  * @example Publish and receive against a local broker
  * ```ts ignore
@@ -104,6 +187,16 @@ export class MQTTClient {
   #transport: TransportFactory;
   #session: Session;
   #opts: ClientOptions;
+  #policy: ResolvedReconnectPolicy | null;
+  #subs = new Map<string, { qos: QoS; handler: MessageHandler | undefined }>();
+  #handlers = 0;
+  #consumers = new Set<Consumer>();
+  #last: { cleanSession: boolean; timeout: number } | null = null;
+  #userClosed = false;
+  #reconnectTimer: unknown = null;
+  #attempt = 0;
+  #looping = false;
+  #connecting: Promise<boolean> | null = null;
 
   /**
    * @param clientId Client identifier; `""` asks the broker to assign one (clean session only).
@@ -135,14 +228,17 @@ export class MQTTClient {
     this.#keepalive = ka;
     this.#callback = options.callback;
     this.#transport = options.transport ?? connectNative;
+    this.#policy = normalizePolicy(options.reconnect);
     this.#session = new Session({
       onMessage: (p) => this.#deliver(p),
       onError: options.onError ?? defaultOnError,
+      onClose: (e) => this.#onClose(e),
       clock: options.clock,
       maxPacketSize: options.maxPacketSize,
       maxInflight: options.maxInflight,
       autoKeepalive: options.autoKeepalive ?? true,
       pingTimeout: options.pingTimeout,
+      commandTimeout: options.commandTimeout,
     });
   }
 
@@ -154,6 +250,16 @@ export class MQTTClient {
   /** The client identifier. */
   get clientId(): string {
     return this.#clientId;
+  }
+
+  /** QoS 1/2 messages sent and not yet acknowledged. */
+  get inflight(): number {
+    return this.#session.inflight;
+  }
+
+  /** Messages published while offline, waiting for the reconnect. */
+  get queued(): number {
+    return this.#session.queued;
   }
 
   /** @internal The session engine (shared with the compat shims). */
@@ -207,6 +313,15 @@ export class MQTTClient {
     if (this.#clientId === "" && !cleanSession) {
       throw new RangeError("A zero-length client id needs cleanSession: true [MQTT-3.1.3-7]");
     }
+    this.#cancelReconnect();
+    this.#userClosed = false;
+    this.#last = { cleanSession, timeout };
+    const present = await this.#open(cleanSession, timeout, options.signal);
+    this.#onConnected(present, false);
+    return present;
+  }
+
+  async #open(cleanSession: boolean, timeout: number, userSignal: AbortSignal | undefined): Promise<boolean> {
     const packet: ConnectPacket = {
       type: "connect",
       clientId: this.#clientId,
@@ -219,41 +334,161 @@ export class MQTTClient {
     if (this.#session.connected) {
       this.#session.abort(new ConnectionClosedError("Connection replaced by a new connect()"));
     }
+    this.#session.keepInflightOnDrop = this.#policy !== null && !cleanSession;
     const deadline = AbortSignal.timeout(timeout);
-    const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
+    const signal = userSignal ? AbortSignal.any([userSignal, deadline]) : deadline;
     const { user: _user, password: _password, ...where } = this.#endpoint;
     const { host, port } = where;
     let transport;
     try {
       transport = await this.#transport({ ...where, signal });
     } catch (e) {
-      if (deadline.aborted) {
-        throw new ConnectionClosedError(`Cannot connect to ${host}:${port}: timed out after ${timeout} ms`);
-      }
-      if (options.signal?.aborted) throw options.signal.reason;
+      if (userSignal?.aborted) throw userSignal.reason;
+      if (deadline.aborted) throw new TimeoutError(`Cannot connect to ${host}:${port}: timed out after ${timeout} ms`);
       const msg = e instanceof Error ? e.message : String(e);
       throw new ConnectionClosedError(`Cannot connect to ${host}:${port}: ${msg}`, { cause: e });
     }
-    return await this.#session.open(transport, packet, timeout, options.signal);
+    return await this.#session.open(transport, packet, timeout, userSignal);
   }
 
-  /** Send DISCONNECT and close the connection. Pending calls are rejected. */
+  #onConnected(sessionPresent: boolean, reconnected: boolean): void {
+    this.#attempt = 0;
+    if (this.#policy) {
+      this.#session.offline = { maxQueued: this.#policy.maxQueued, qos0: this.#policy.offlineQos0 };
+    }
+    try {
+      this.#opts.onConnect?.({ sessionPresent, reconnected });
+    } catch (e) {
+      (this.#opts.onError ?? defaultOnError)(e);
+    }
+  }
+
+  /**
+   * Reconnect now with the settings of the last `connect()` (clean session
+   * and timeout), resubscribing when the broker has no session. Resolves
+   * to the session-present flag.
+   *
+   * @returns Whether the broker resumed the session.
+   */
+  async reconnect(): Promise<boolean> {
+    if (!this.#last) throw new ConnectionClosedError("Cannot reconnect: call connect() first");
+    this.#cancelReconnect();
+    this.#userClosed = false;
+    try {
+      this.#opts.onReconnect?.(++this.#attempt, this.#session.closedReason ?? new Error("manual reconnect"));
+    } catch (e) {
+      (this.#opts.onError ?? defaultOnError)(e);
+    }
+    const present = await this.#open(this.#last.cleanSession, this.#last.timeout, undefined);
+    if (!present) await this.#resubscribe();
+    this.#onConnected(present, true);
+    return present;
+  }
+
+  async #resubscribe(): Promise<void> {
+    const subs = [...this.#subs];
+    if (subs.length === 0) return;
+    const codes = await this.#session.subscribe(subs.map(([topic, s]) => ({ topic, qos: s.qos })));
+    codes.forEach((c, i) => {
+      if (c === 0x80) {
+        (this.#opts.onError ?? defaultOnError)(
+          new MQTTException(0x80, `Resubscribe to ${JSON.stringify(subs[i]![0])} refused by the broker (SUBACK 0x80)`),
+        );
+      }
+    });
+  }
+
+  #onClose(error: Error): void {
+    if (this.#userClosed || !this.#last) return this.#endConsumers(null);
+    if (!this.#policy || this.#connecting) {
+      if (!this.#policy) this.#endConsumers(error);
+      return;
+    }
+    let decision: LossDecision | void = "recover";
+    try {
+      decision = this.#opts.onConnectionLost?.(error);
+    } catch (e) {
+      (this.#opts.onError ?? defaultOnError)(e);
+    }
+    if (decision === "stop") return this.#giveUp(error);
+    this.#scheduleReconnect(error);
+  }
+
+  #scheduleReconnect(lastError: Error): void {
+    const p = this.#policy!;
+    if (this.#attempt >= p.maxAttempts) {
+      return this.#giveUp(
+        new ConnectionClosedError(`Gave up reconnecting after ${this.#attempt} attempts: ${lastError.message}`, {
+          cause: lastError,
+        }),
+      );
+    }
+    const delay = backoffDelay(p, this.#attempt + 1, Math.random());
+    const clock = this.#opts.clock ?? systemClock;
+    this.#reconnectTimer = clock.setTimeout(() => {
+      this.#reconnectTimer = null;
+      this.#connecting = this.reconnect();
+      this.#connecting.then(
+        () => {
+          this.#connecting = null;
+        },
+        (e: unknown) => {
+          this.#connecting = null;
+          if (this.#userClosed) return;
+          const err = e instanceof Error ? e : new Error(String(e));
+          let decision: LossDecision | void = "recover";
+          try {
+            decision = this.#opts.onConnectionLost?.(err);
+          } catch (he) {
+            (this.#opts.onError ?? defaultOnError)(he);
+          }
+          if (decision === "stop") this.#giveUp(err);
+          else this.#scheduleReconnect(err);
+        },
+      );
+    }, delay);
+  }
+
+  #cancelReconnect(): void {
+    if (this.#reconnectTimer !== null) (this.#opts.clock ?? systemClock).clearTimeout(this.#reconnectTimer);
+    this.#reconnectTimer = null;
+  }
+
+  #giveUp(error: Error): void {
+    this.#cancelReconnect();
+    this.#session.offline = null;
+    this.#session.rejectQueued(error);
+    this.#session.rejectInflight(error);
+    this.#endConsumers(error);
+  }
+
+  /** Send DISCONNECT and close the connection. Pending and queued calls are rejected; no reconnect follows. */
   async disconnect(): Promise<void> {
+    this.#userClosed = true;
+    this.#cancelReconnect();
+    this.#session.offline = null;
     await this.#session.disconnect();
+    this.#session.rejectInflight(new ConnectionClosedError("Disconnected by the client"));
+    this.#endConsumers(null);
   }
 
-  /** Send PINGREQ and wait for PINGRESP. */
-  async ping(): Promise<void> {
-    await this.#session.ping(true);
+  /**
+   * Send PINGREQ and wait for PINGRESP.
+   *
+   * @param options Abort signal.
+   */
+  async ping(options?: CallOptions): Promise<void> {
+    await this.#session.ping(true, options);
   }
 
   /**
    * Publish a message. QoS 0 resolves once written, QoS 1 on PUBACK,
-   * QoS 2 on PUBCOMP.
+   * QoS 2 on PUBCOMP. With `reconnect`, publishes made while offline are
+   * queued (bounded) and sent after the reconnect.
    *
    * @param topic Topic name (no wildcards).
    * @param msg Payload.
-   * @param options Retain and QoS.
+   * @param options Retain, QoS, abort signal.
    */
   async publish(topic: Data, msg: Data, options: PublishOptions = {}): Promise<void> {
     const t = toText(topic, "topic");
@@ -267,47 +502,92 @@ export class MQTTClient {
       retain: options.retain ?? false,
       dup: false,
     };
-    await this.#session.publish(packet, topicBytes);
+    await this.#session.publish(packet, topicBytes, options);
   }
 
   /**
    * Subscribe to a topic filter. Resolves to the QoS the broker granted;
    * rejects with {@linkcode MQTTException} (`code` 0x80) if it refused.
+   * With a handler (`subscribe(filter, handler)` or `{ handler }`), the
+   * messages matching the filter go to it instead of the callback.
    *
    * @param topic Topic filter (`+` and `#` allowed).
-   * @param qos Requested QoS.
+   * @param qos Requested QoS, a handler, or options.
+   * @param handler Handler for matching messages.
    * @returns Granted QoS.
    */
-  async subscribe(topic: Data, qos: QoS = 0): Promise<QoS> {
+  async subscribe(
+    topic: Data,
+    qos: QoS | MessageHandler | SubscribeOptions = 0,
+    handler?: MessageHandler,
+  ): Promise<QoS> {
     const t = toText(topic, "topic filter");
     validateTopicFilter(t);
     encodeUtf8(t, "topic filter");
-    const [code] = await this.#session.subscribe([{ topic: t, qos: checkQos(qos) }]);
-    if (code === 0x80 || code === undefined) throw new MQTTException(0x80);
+    let opts: SubscribeOptions;
+    if (typeof qos === "function") opts = { handler: qos };
+    else if (typeof qos === "object" && qos !== null) opts = qos;
+    else opts = { qos, handler };
+    const q = checkQos(opts.qos ?? 0);
+    const h = opts.handler;
+    if (h !== undefined && typeof h !== "function") throw new TypeError("handler must be a function");
+    // Registered before SUBSCRIBE goes out: retained messages may follow the SUBACK at once.
+    const before = this.#subs.get(t);
+    this.#setSub(t, { qos: q, handler: h ?? before?.handler });
+    let code: number | undefined;
+    try {
+      [code] = await this.#session.subscribe([{ topic: t, qos: q }], opts);
+    } catch (e) {
+      this.#restoreSub(t, before);
+      throw e;
+    }
+    if (code === 0x80 || code === undefined) {
+      this.#restoreSub(t, before);
+      throw new MQTTException(0x80, `Subscription to ${JSON.stringify(t)} refused by the broker (SUBACK 0x80)`);
+    }
     return code as QoS;
   }
 
+  #setSub(t: string, s: { qos: QoS; handler: MessageHandler | undefined }): void {
+    const old = this.#subs.get(t);
+    if (old?.handler) this.#handlers--;
+    if (s.handler) this.#handlers++;
+    this.#subs.set(t, s);
+  }
+
+  #restoreSub(t: string, before: { qos: QoS; handler: MessageHandler | undefined } | undefined): void {
+    if (before) this.#setSub(t, before);
+    else {
+      if (this.#subs.get(t)?.handler) this.#handlers--;
+      this.#subs.delete(t);
+    }
+  }
+
   /**
-   * Unsubscribe from a topic filter; resolves on UNSUBACK.
+   * Unsubscribe from a topic filter (and drop its handler); resolves on
+   * UNSUBACK.
    *
    * @param topic Topic filter, as subscribed.
+   * @param options Abort signal.
    */
-  async unsubscribe(topic: Data): Promise<void> {
+  async unsubscribe(topic: Data, options?: CallOptions): Promise<void> {
     const t = toText(topic, "topic filter");
     validateTopicFilter(t);
     encodeUtf8(t, "topic filter");
-    await this.#session.unsubscribe([t]);
+    await this.#session.unsubscribe([t], options);
+    this.#restoreSub(t, undefined);
   }
 
   /**
    * Wait for one packet from the broker and process it (messages go to
-   * the callback). Resolves to the packet's first byte (`0x30`–`0x3D` for
-   * PUBLISH), or `null` for PINGRESP.
+   * the handlers and callback). Resolves to the packet's first byte
+   * (`0x30`–`0x3D` for PUBLISH), or `null` for PINGRESP.
    *
+   * @param options Abort signal.
    * @returns First byte, or null.
    */
-  waitMsg(): Promise<number | null> {
-    return this.#session.waitPacket();
+  waitMsg(options?: CallOptions): Promise<number | null> {
+    return this.#session.waitPacket(options);
   }
 
   /**
@@ -320,9 +600,60 @@ export class MQTTClient {
     return this.#session.checkPacket();
   }
 
+  /**
+   * Process packets as they arrive, without `waitMsg()` (Zerynth's
+   * `loop()`). Messages go to the handlers and the callback; a running
+   * `waitMsg()` still resolves on the next packet. Survives reconnects.
+   */
+  startLoop(): void {
+    if (this.#looping) return;
+    this.#looping = true;
+    this.#session.demand(1);
+  }
+
+  /** Stop the background processing started by {@linkcode startLoop}. */
+  stopLoop(): void {
+    if (!this.#looping) return;
+    this.#looping = false;
+    this.#session.demand(-1);
+  }
+
+  /**
+   * Iterate over received messages. The iterator keeps at most
+   * `bufferSize` messages; when they are not consumed, the client stops
+   * reading from the socket (TCP backpressure) instead of growing memory.
+   * It ends when the client disconnects, and throws if the connection is
+   * lost for good.
+   *
+   * @example
+   * ```ts ignore
+   * for await (const msg of client.messages({ filter: "sensors/#" })) {
+   *   console.log(msg.topic, msg.text());
+   * }
+   * ```
+   *
+   * @param options Buffer size and topic filter.
+   * @returns An async iterator of messages.
+   */
+  messages(options: MessagesOptions = {}): AsyncIterableIterator<Message> {
+    const size = options.bufferSize ?? 100;
+    if (!Number.isInteger(size) || size < 1) {
+      throw new RangeError(`bufferSize must be an integer >= 1, got ${String(size)}`);
+    }
+    if (options.filter !== undefined) validateTopicFilter(options.filter);
+    const c = new Consumer(this.#session, size, options.filter, () => this.#consumers.delete(c));
+    this.#consumers.add(c);
+    return c;
+  }
+
+  #endConsumers(error: Error | null): void {
+    for (const c of [...this.#consumers]) c.end(error);
+  }
+
   /** Disconnect if connected (for `await using`). */
   async [Symbol.asyncDispose](): Promise<void> {
-    if (this.#session.connected) await this.disconnect();
+    this.stopLoop();
+    if (this.#session.connected || this.#reconnectTimer !== null) await this.disconnect();
   }
 
   /** @returns A description without credentials. */
@@ -338,9 +669,165 @@ export class MQTTClient {
   }
 
   #deliver(p: PublishPacket): void {
-    const cb = this.#callback;
-    if (cb) cb(new Message(p));
+    const msg = new Message(p);
+    for (const c of this.#consumers) c.offer(msg);
+    let matched = false;
+    let firstError: unknown = undefined;
+    if (this.#handlers > 0) {
+      for (const [filter, s] of this.#subs) {
+        if (s.handler && topicMatches(filter, msg.topic)) {
+          matched = true;
+          try {
+            s.handler(msg);
+          } catch (e) {
+            firstError ??= e;
+          }
+        }
+      }
+    }
+    if (!matched) this.#callback?.(msg);
+    if (firstError !== undefined) throw firstError;
   }
+}
+
+/** A `messages()` iterator: a bounded buffer that pauses the session when full. */
+class Consumer implements AsyncIterableIterator<Message> {
+  #session: Session;
+  #size: number;
+  #filter: string | undefined;
+  #buf: Message[] = [];
+  #waiter: { resolve(r: IteratorResult<Message>): void; reject(e: Error): void } | null = null;
+  #paused = false;
+  #done = false;
+  #error: Error | null = null;
+  #onDone: () => void;
+
+  constructor(session: Session, size: number, filter: string | undefined, onDone: () => void) {
+    this.#session = session;
+    this.#size = size;
+    this.#filter = filter;
+    this.#onDone = onDone;
+    session.demand(1);
+  }
+
+  offer(msg: Message): void {
+    if (this.#done) return;
+    if (this.#filter !== undefined && !topicMatches(this.#filter, msg.topic)) return;
+    if (this.#waiter) {
+      const w = this.#waiter;
+      this.#waiter = null;
+      w.resolve({ value: msg, done: false });
+      return;
+    }
+    this.#buf.push(msg);
+    if (this.#buf.length >= this.#size && !this.#paused) {
+      this.#paused = true;
+      this.#session.pause(1);
+    }
+  }
+
+  next(): Promise<IteratorResult<Message>> {
+    const m = this.#buf.shift();
+    if (m) {
+      if (this.#paused && this.#buf.length < this.#size) {
+        this.#paused = false;
+        this.#session.pause(-1);
+      }
+      return Promise.resolve({ value: m, done: false });
+    }
+    if (this.#error) return Promise.reject(this.#error);
+    if (this.#done) return Promise.resolve({ value: undefined, done: true });
+    return new Promise((resolve, reject) => {
+      this.#waiter = { resolve, reject };
+    });
+  }
+
+  end(error: Error | null): void {
+    if (this.#done) return;
+    this.#finish();
+    this.#error = error;
+    const w = this.#waiter;
+    this.#waiter = null;
+    if (w && this.#buf.length === 0) {
+      if (error) w.reject(error);
+      else w.resolve({ value: undefined, done: true });
+    }
+  }
+
+  #finish(): void {
+    this.#done = true;
+    if (this.#paused) {
+      this.#paused = false;
+      this.#session.pause(-1);
+    }
+    this.#session.demand(-1);
+    this.#onDone();
+  }
+
+  return(): Promise<IteratorResult<Message>> {
+    if (!this.#done) this.#finish();
+    this.#buf = [];
+    const w = this.#waiter;
+    this.#waiter = null;
+    w?.resolve({ value: undefined, done: true });
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<Message> {
+    return this;
+  }
+}
+
+function normalizePolicy(r: boolean | ReconnectPolicy | undefined): ResolvedReconnectPolicy | null {
+  if (!r) return null;
+  const p = r === true ? {} : r;
+  const out: ResolvedReconnectPolicy = {
+    minDelay: p.minDelay ?? 1000,
+    maxDelay: p.maxDelay ?? 30_000,
+    factor: p.factor ?? 2,
+    jitter: p.jitter ?? 0.5,
+    maxAttempts: p.maxAttempts ?? Infinity,
+    maxQueued: p.maxQueued ?? 1000,
+    offlineQos0: p.offlineQos0 ?? "reject",
+  };
+  if (!(out.minDelay > 0)) throw new RangeError(`reconnect.minDelay must be > 0 ms, got ${String(out.minDelay)}`);
+  if (!(out.maxDelay >= out.minDelay)) {
+    throw new RangeError(`reconnect.maxDelay must be >= minDelay, got ${String(out.maxDelay)}`);
+  }
+  if (!(out.factor >= 1)) throw new RangeError(`reconnect.factor must be >= 1, got ${String(out.factor)}`);
+  if (!(out.jitter >= 0 && out.jitter <= 1)) {
+    throw new RangeError(`reconnect.jitter must be in 0..1, got ${String(out.jitter)}`);
+  }
+  if (!(out.maxAttempts >= 1)) {
+    throw new RangeError(`reconnect.maxAttempts must be >= 1, got ${String(out.maxAttempts)}`);
+  }
+  if (!(Number.isInteger(out.maxQueued) && out.maxQueued >= 0)) {
+    throw new RangeError(`reconnect.maxQueued must be an integer >= 0, got ${String(out.maxQueued)}`);
+  }
+  if (out.offlineQos0 !== "reject" && out.offlineQos0 !== "queue") {
+    throw new RangeError(`reconnect.offlineQos0 must be "reject" or "queue", got ${String(out.offlineQos0)}`);
+  }
+  return out;
+}
+
+/**
+ * The delay before reconnect attempt `attempt` (1-based) under `policy`,
+ * given a random number in [0, 1).
+ *
+ * @param policy A complete policy.
+ * @param attempt Attempt number, from 1.
+ * @param random A random number in [0, 1).
+ * @returns Milliseconds.
+ * @example
+ * ```ts
+ * import { backoffDelay } from "./client.ts";
+ * const p = { minDelay: 1000, maxDelay: 30000, factor: 2, jitter: 0, maxAttempts: Infinity, maxQueued: 1000, offlineQos0: "reject" as const };
+ * console.log(backoffDelay(p, 1, 0.5), backoffDelay(p, 3, 0.5), backoffDelay(p, 10, 0.5)); // 1000 4000 30000
+ * ```
+ */
+export function backoffDelay(policy: ResolvedReconnectPolicy, attempt: number, random: number): number {
+  const base = Math.min(policy.maxDelay, policy.minDelay * policy.factor ** (attempt - 1));
+  return base * (1 - policy.jitter * random);
 }
 
 function defaultOnError(error: unknown): void {

@@ -1,13 +1,16 @@
 /**
  * The protocol engine of one client: packet ids, in-flight messages,
- * acknowledgement waiters, keepalive, and dispatch of received packets.
- * It talks to the network only through a {@linkcode Transport} and to time
- * only through a {@linkcode Clock}, so every flow is testable with fakes.
+ * acknowledgement waiters, keepalive, offline queue, and dispatch of
+ * received packets. It talks to the network only through a
+ * {@linkcode Transport} and to time only through a {@linkcode Clock}, so
+ * every flow is testable with fakes.
  *
  * Reading is driven by demand: packets are processed while somebody waits
- * for one (an acknowledgement, a PINGRESP, `waitMsg`, or the background
- * loop). With no demand the session reads ahead only until one whole
- * packet is buffered, so an unread socket applies TCP backpressure.
+ * for one (an acknowledgement, a PINGRESP, `waitMsg`, a `messages()`
+ * iterator with room, or the background loop). With no demand the session
+ * reads ahead only until one whole packet is buffered, and while it is
+ * paused (a full `messages()` buffer) it reads nothing, so a slow consumer
+ * applies TCP backpressure instead of growing memory.
  *
  * @module
  */
@@ -26,7 +29,7 @@ export interface SessionOptions {
   onMessage: (packet: PublishPacket) => void;
   /** Called with errors nobody is waiting for (a throwing callback outside `waitMsg`). */
   onError?: ((error: unknown) => void) | undefined;
-  /** Called once when a connection ends, with the reason. */
+  /** Called once each time a connection ends, with the reason. */
   onClose?: ((error: Error) => void) | undefined;
   /** Time source. @default {systemClock} */
   clock?: Clock | undefined;
@@ -38,8 +41,22 @@ export interface SessionOptions {
   pingTimeout?: number | undefined;
   /** Most QoS 1/2 publishes awaiting acknowledgement at once. @default {64} */
   maxInflight?: number | undefined;
-  /** Read and dispatch continuously instead of only on demand. @default {false} */
-  background?: boolean | undefined;
+  /** Deadline for each acknowledgement (PUBACK, PUBCOMP, SUBACK, UNSUBACK, PINGRESP), in ms; 0 = none. @default {0} */
+  commandTimeout?: number | undefined;
+}
+
+/** What to do with publishes made while the connection is down and a reconnect is expected. */
+export interface OfflinePolicy {
+  /** Most messages queued while offline. */
+  maxQueued: number;
+  /** QoS 0 while offline: reject the call, or queue like QoS 1/2. */
+  qos0: "reject" | "queue";
+}
+
+/** Per-call cancellation. */
+export interface CallOptions {
+  /** Aborts the call; a message already sent stays consistent (see `publish`). */
+  signal?: AbortSignal | undefined;
 }
 
 interface Waiter<T> {
@@ -57,6 +74,13 @@ interface Outgoing {
 interface Pending {
   kind: "subscribe" | "unsubscribe";
   resolve(value: number[]): void;
+  reject(error: Error): void;
+}
+
+interface Queued {
+  packet: PublishPacket;
+  topicBytes: Uint8Array | undefined;
+  resolve(): void;
   reject(error: Error): void;
 }
 
@@ -88,13 +112,22 @@ export class Session {
   #waitMsg: Waiter<number | null>[] = [];
   #pingWaiters: Waiter<void>[] = [];
   #slotWaiters: (() => void)[] = [];
+  #queue: Queued[] = [];
+  #closeWaiters: ((e: Error) => void)[] = [];
   #lastId = 0;
   #keepaliveMs = 0;
   #lastSent = 0;
   #kaTimer: unknown = null;
   #pingDeadline: unknown = null;
-  #background: boolean;
+  #background = 0;
+  #paused = 0;
   #persistent = false;
+  #maxInflight: number;
+  #commandTimeout: number;
+  /** Keep unacknowledged QoS 1/2 publishes (and their callers waiting) across a lost connection. */
+  keepInflightOnDrop = false;
+  /** Queue publishes made while offline; `null` rejects them. */
+  offline: OfflinePolicy | null = null;
 
   /**
    * @param options Callbacks and limits.
@@ -103,11 +136,16 @@ export class Session {
     this.#opts = options;
     this.#clock = options.clock ?? systemClock;
     this.#decoder = new PacketDecoder({ maxPacketSize: options.maxPacketSize });
-    this.#background = options.background ?? false;
     const mi = options.maxInflight ?? 64;
-    if (!Number.isInteger(mi) || mi < 1 || mi > MAX_PACKET_ID) {
+    if (typeof mi !== "number" || !Number.isInteger(mi) || mi < 1 || mi > MAX_PACKET_ID) {
       throw new RangeError(`maxInflight must be an integer in 1..65535, got ${String(mi)}`);
     }
+    this.#maxInflight = mi;
+    const ct = options.commandTimeout ?? 0;
+    if (typeof ct !== "number" || !(ct >= 0)) {
+      throw new RangeError(`commandTimeout must be a number of milliseconds >= 0, got ${String(ct)}`);
+    }
+    this.#commandTimeout = ct;
   }
 
   /** Whether a connection is up (CONNACK accepted and not closed since). */
@@ -115,9 +153,19 @@ export class Session {
     return this.#closed === null;
   }
 
+  /** The reason the session is not connected, or `null` when it is. */
+  get closedReason(): Error | null {
+    return this.#closed;
+  }
+
   /** QoS 1/2 messages sent and not yet fully acknowledged. */
   get inflight(): number {
     return this.#outgoing.size;
+  }
+
+  /** Messages queued while offline. */
+  get queued(): number {
+    return this.#queue.length;
   }
 
   /** The packet identifier used most recently (umqtt's `pid`). */
@@ -131,24 +179,47 @@ export class Session {
     this.#lastId = id;
   }
 
-  /** Turn continuous reading on or off. */
-  set background(on: boolean) {
-    this.#background = on;
-    if (on) this.#kick();
+  /**
+   * Add (+1) or remove (-1) a reason to read continuously (the background
+   * loop, a `messages()` iterator with room).
+   *
+   * @param delta +1 or -1.
+   */
+  demand(delta: 1 | -1): void {
+    this.#background += delta;
+    if (delta > 0) this.#kick();
   }
-  get background(): boolean {
-    return this.#background;
+
+  /**
+   * Stop (+1) or allow again (-1) reading and processing: used by a full
+   * `messages()` buffer to push back on the socket.
+   *
+   * @param delta +1 or -1.
+   */
+  pause(delta: 1 | -1): void {
+    this.#paused += delta;
+    if (this.#paused === 0) this.#kick();
+  }
+
+  /** Resolves with the reason the next time the connection ends. */
+  whenClosed(): Promise<Error> {
+    if (this.#closed && !this.#connack) return Promise.resolve(this.#closed);
+    return new Promise((resolve) => this.#closeWaiters.push(resolve));
   }
 
   get #demand(): number {
     return this.#outgoing.size + this.#pending.size + this.#waitMsg.length + this.#pingWaiters.length +
-      (this.#connack ? 1 : 0) + (this.#background ? 1 : 0);
+      (this.#connack ? 1 : 0) + this.#background;
   }
 
   /**
    * Send CONNECT over `transport` and wait for CONNACK. Resolves to the
    * session-present flag; rejects with {@linkcode MQTTException} when the
    * broker refuses, {@linkcode TimeoutError} after `timeoutMs`.
+   *
+   * With `cleanSession: false`, unacknowledged QoS 1/2 publishes are sent
+   * again (DUP set, same packet id, original order) and messages already
+   * past PUBREC get PUBREL. Then the offline queue is sent.
    *
    * @param transport A freshly connected transport.
    * @param connect The CONNECT packet.
@@ -157,7 +228,9 @@ export class Session {
    * @returns Session present.
    */
   async open(transport: Transport, connect: ConnectPacket, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
-    if (this.#transport) this.#fail(new ConnectionClosedError("Connection replaced by a new connect()"));
+    if (this.#transport && !this.#closed) {
+      this.#fail(new ConnectionClosedError("Connection replaced by a new connect()"));
+    }
     const bytes = encodeConnect(connect);
     this.#transport = transport;
     this.#decoder = new PacketDecoder({ maxPacketSize: this.#opts.maxPacketSize });
@@ -170,7 +243,8 @@ export class Session {
     const timer = this.#clock.setTimeout(() => {
       this.#fail(new TimeoutError(`No CONNACK within ${timeoutMs} ms`));
     }, timeoutMs);
-    const onAbort = (): void => this.#fail(signal?.reason instanceof Error ? signal.reason : new Error("Aborted"));
+    const onAbort = (): void =>
+      this.#fail(signal?.reason instanceof Error ? signal.reason : new ConnectionClosedError("connect() aborted"));
     signal?.addEventListener("abort", onAbort, { once: true });
     let ack: Packet;
     try {
@@ -181,23 +255,22 @@ export class Session {
       this.#clock.clearTimeout(timer);
       signal?.removeEventListener("abort", onAbort);
     }
-    if (ack.type !== "connack") throw new Error("unreachable");
+    if (ack.type !== "connack") throw new MalformedPacketError("Expected CONNACK");
     if (ack.returnCode !== 0) {
       const err = new MQTTException(ack.returnCode);
       this.#fail(err);
       throw err;
     }
-    const wasPersistent = this.#persistent;
     this.#persistent = !connect.cleanSession;
-    if (connect.cleanSession || !wasPersistent) {
-      this.#incomingQos2.clear();
-    }
+    if (connect.cleanSession || !ack.sessionPresent) this.#incomingQos2.clear();
     if (connect.cleanSession) {
       this.#dropOutgoing(new ConnectionClosedError("Session discarded by connect({ cleanSession: true })"));
     } else {
       this.#resend(ack.sessionPresent);
     }
     this.#armKeepalive();
+    this.#flushQueue();
+    this.#kick();
     return ack.sessionPresent;
   }
 
@@ -205,7 +278,7 @@ export class Session {
     for (const [id, o] of this.#outgoing) {
       if (o.state === "pubrel") {
         if (!sessionPresent) {
-          // The broker lost the session after it had the message: it is delivered.
+          // The broker lost the session after it had taken the message: it is delivered.
           this.#outgoing.delete(id);
           o.waiter?.resolve();
           continue;
@@ -226,17 +299,56 @@ export class Session {
     this.#releaseSlots();
   }
 
+  #flushQueue(): void {
+    const q = this.#queue.splice(0);
+    for (const item of q) {
+      this.publish(item.packet, item.topicBytes).then(item.resolve, item.reject);
+    }
+  }
+
   /**
-   * Publish. QoS 0 resolves once written; QoS 1 on PUBACK; QoS 2 on PUBCOMP.
+   * Drop the offline queue, rejecting each queued call with `error`.
+   *
+   * @param error The reason.
+   */
+  rejectQueued(error: Error): void {
+    for (const item of this.#queue.splice(0)) item.reject(error);
+  }
+
+  /**
+   * Publish. QoS 0 resolves once written; QoS 1 on PUBACK; QoS 2 on
+   * PUBCOMP. If the call times out or is aborted after the message was
+   * sent, the message is abandoned: its id is freed and a late
+   * acknowledgement is ignored.
    *
    * @param packet The PUBLISH (its `packetId` and `dup` are set here).
    * @param topicBytes The topic's UTF-8 bytes, if already encoded.
+   * @param options Abort signal.
    */
-  async publish(packet: PublishPacket, topicBytes?: Uint8Array): Promise<void> {
-    this.#assertOpen();
-    if (this.#slotWaiters.length > 0 || (packet.qos > 0 && this.#outgoing.size >= (this.#opts.maxInflight ?? 64))) {
+  async publish(packet: PublishPacket, topicBytes?: Uint8Array, options?: CallOptions): Promise<void> {
+    options?.signal?.throwIfAborted();
+    if (this.#closed) {
+      const off = this.offline;
+      if (!off) throw this.#closed;
+      if (packet.qos === 0 && off.qos0 === "reject") {
+        throw new ConnectionClosedError(
+          `Cannot publish QoS 0 to ${JSON.stringify(packet.topic)} while offline (reconnecting): message not sent`,
+          { cause: this.#closed },
+        );
+      }
+      if (this.#queue.length >= off.maxQueued) {
+        throw new RangeError(
+          `Offline queue is full (maxQueued ${off.maxQueued}): message to ${JSON.stringify(packet.topic)} not queued`,
+        );
+      }
+      return new Promise<void>((resolve, reject) => {
+        this.#queue.push({ packet, topicBytes, resolve, reject });
+      });
+    }
+    if (this.#slotWaiters.length > 0 || (packet.qos > 0 && this.#outgoing.size >= this.#maxInflight)) {
       await new Promise<void>((resolve) => this.#slotWaiters.push(resolve));
-      this.#assertOpen();
+      options?.signal?.throwIfAborted();
+      if (this.#closed) return this.publish(packet, topicBytes, options);
     }
     if (packet.qos === 0) {
       await this.#send(encodePublish(packet, topicBytes));
@@ -245,41 +357,100 @@ export class Session {
     const id = this.#allocId();
     packet.packetId = id;
     const bytes = encodePublish(packet, topicBytes);
+    const entry: Outgoing = { packet, state: "publish", waiter: null };
     const done = new Promise<void>((resolve, reject) => {
-      this.#outgoing.set(id, { packet, state: "publish", waiter: { resolve, reject } });
+      entry.waiter = { resolve, reject };
     });
+    this.#outgoing.set(id, entry);
     this.#send(bytes).catch(() => {});
     this.#kick();
-    return done;
+    return this.#guard(done, `${packet.qos === 1 ? "PUBACK" : "PUBCOMP"} for packet id ${id}`, options, () => {
+      if (this.#outgoing.get(id) === entry) {
+        this.#outgoing.delete(id);
+        this.#releaseSlots();
+      }
+    });
+  }
+
+  /** Apply commandTimeout and an abort signal to a waiting call. */
+  #guard<T>(p: Promise<T>, what: string, options: CallOptions | undefined, cancel: () => void): Promise<T> {
+    const signal = options?.signal;
+    const ms = this.#commandTimeout;
+    if (!signal && ms === 0) return p;
+    return new Promise<T>((resolve, reject) => {
+      let timer: unknown = null;
+      const onAbort = (): void => {
+        finish();
+        cancel();
+        reject(signal?.reason instanceof Error ? signal.reason : new Error(`Aborted while waiting for ${what}`));
+      };
+      const finish = (): void => {
+        if (timer !== null) this.#clock.clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
+      };
+      if (ms > 0) {
+        timer = this.#clock.setTimeout(() => {
+          timer = null;
+          finish();
+          cancel();
+          reject(new TimeoutError(`No ${what} within commandTimeout ${ms} ms`));
+        }, ms);
+      }
+      signal?.addEventListener("abort", onAbort, { once: true });
+      p.then((v) => {
+        finish();
+        resolve(v);
+      }, (e) => {
+        finish();
+        reject(e);
+      });
+    });
   }
 
   /**
    * Subscribe; resolves to the SUBACK return codes (granted QoS or 0x80).
    *
    * @param subscriptions Filters with requested QoS.
+   * @param options Abort signal.
    * @returns Return codes, one per filter.
    */
-  subscribe(subscriptions: { topic: string; qos: QoS }[]): Promise<number[]> {
-    return this.#request("subscribe", (id) => encodePacket({ type: "subscribe", packetId: id, subscriptions }));
+  subscribe(subscriptions: { topic: string; qos: QoS }[], options?: CallOptions): Promise<number[]> {
+    return this.#request(
+      "subscribe",
+      (id) => encodePacket({ type: "subscribe", packetId: id, subscriptions }),
+      options,
+    );
   }
 
   /**
    * Unsubscribe; resolves on UNSUBACK.
    *
    * @param topics Filters.
+   * @param options Abort signal.
    */
-  async unsubscribe(topics: string[]): Promise<void> {
-    await this.#request("unsubscribe", (id) => encodePacket({ type: "unsubscribe", packetId: id, topics }));
+  async unsubscribe(topics: string[], options?: CallOptions): Promise<void> {
+    await this.#request("unsubscribe", (id) => encodePacket({ type: "unsubscribe", packetId: id, topics }), options);
   }
 
-  #request(kind: "subscribe" | "unsubscribe", encode: (id: number) => Uint8Array): Promise<number[]> {
-    this.#assertOpen();
+  #request(
+    kind: "subscribe" | "unsubscribe",
+    encode: (id: number) => Uint8Array,
+    options?: CallOptions,
+  ): Promise<number[]> {
+    try {
+      options?.signal?.throwIfAborted();
+      this.#assertOpen();
+    } catch (e) {
+      return Promise.reject(e);
+    }
     const id = this.#allocId();
     const bytes = encode(id);
     const done = new Promise<number[]>((resolve, reject) => this.#pending.set(id, { kind, resolve, reject }));
     this.#send(bytes).catch(() => {});
     this.#kick();
-    return done;
+    return this.#guard(done, `${kind === "subscribe" ? "SUBACK" : "UNSUBACK"} for packet id ${id}`, options, () => {
+      this.#pending.delete(id);
+    });
   }
 
   /**
@@ -287,31 +458,68 @@ export class Session {
    * (umqtt's `ping()`: the PINGRESP is then consumed by `waitMsg`).
    *
    * @param wait Wait for PINGRESP.
+   * @param options Abort signal.
    */
-  ping(wait: boolean): Promise<void> {
+  ping(wait: boolean, options?: CallOptions): Promise<void> {
     if (this.#closed) return Promise.reject(this.#closed);
     const sent = this.#send(encodePacket({ type: "pingreq" }));
     if (!wait) return sent;
-    const done = new Promise<void>((resolve, reject) => this.#pingWaiters.push({ resolve, reject }));
+    const waiter = {} as Waiter<void>;
+    const done = new Promise<void>((resolve, reject) => {
+      waiter.resolve = resolve;
+      waiter.reject = reject;
+    });
+    this.#pingWaiters.push(waiter);
     sent.catch(() => {});
     this.#kick();
-    return done;
+    return this.#guard(done, "PINGRESP", options, () => {
+      const i = this.#pingWaiters.indexOf(waiter);
+      if (i >= 0) this.#pingWaiters.splice(i, 1);
+    });
   }
 
   /**
    * Process exactly one received packet, waiting for it. Resolves to the
    * packet's first byte, or `null` for PINGRESP (umqtt's `wait_msg()`).
    *
+   * @param options Abort signal.
    * @returns First byte or null.
    */
-  waitPacket(): Promise<number | null> {
+  waitPacket(options?: CallOptions): Promise<number | null> {
+    if (options?.signal?.aborted) return Promise.reject(options.signal.reason);
     if (this.#closed) {
       if (this.#decoder.hasPacket()) return this.#processOneNow();
       return Promise.reject(this.#closed);
     }
-    const p = new Promise<number | null>((resolve, reject) => this.#waitMsg.push({ resolve, reject }));
+    const waiter = {} as Waiter<number | null>;
+    const p = new Promise<number | null>((resolve, reject) => {
+      waiter.resolve = resolve;
+      waiter.reject = reject;
+    });
+    this.#waitMsg.push(waiter);
     this.#kick();
-    return p;
+    if (!options?.signal) return p;
+    return this.#guardSignalOnly(p, options.signal, () => {
+      const i = this.#waitMsg.indexOf(waiter);
+      if (i >= 0) this.#waitMsg.splice(i, 1);
+    });
+  }
+
+  #guardSignalOnly<T>(p: Promise<T>, signal: AbortSignal, cancel: () => void): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = (): void => {
+        cancel();
+        reject(signal.reason);
+      };
+      signal.addEventListener("abort", onAbort, { once: true });
+      p.then((v) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(v);
+      }, (e) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(e);
+      });
+    });
   }
 
   /**
@@ -321,7 +529,7 @@ export class Session {
    * @returns First byte or null.
    */
   checkPacket(): Promise<number | null> {
-    if (this.#decoder.hasPacket()) return this.waitPacket();
+    if (this.#decoder.hasPacket() && this.#paused === 0) return this.waitPacket();
     if (this.#closed) return Promise.reject(this.#closed);
     return Promise.resolve(null);
   }
@@ -338,9 +546,12 @@ export class Session {
   }
 
   /**
-   * Send DISCONNECT and close. Pending calls are rejected.
+   * Send DISCONNECT and close. Pending calls are rejected; the offline
+   * queue is rejected too.
    */
   async disconnect(): Promise<void> {
+    const err = new ConnectionClosedError("Disconnected by the client");
+    this.rejectQueued(err);
     if (this.#closed || !this.#transport) return;
     const t = this.#transport;
     try {
@@ -348,7 +559,10 @@ export class Session {
     } catch {
       // The link is already gone; closing is all that is left.
     }
-    this.#fail(new ConnectionClosedError("Disconnected by the client"));
+    const keep = this.keepInflightOnDrop;
+    this.keepInflightOnDrop = false;
+    this.#fail(err);
+    this.keepInflightOnDrop = keep;
     t.close();
   }
 
@@ -360,6 +574,19 @@ export class Session {
    */
   abort(error: Error = new ConnectionClosedError("Connection closed by the client")): void {
     this.#fail(error);
+  }
+
+  /**
+   * Reject the in-flight publishes kept for a reconnect that will not come.
+   *
+   * @param error The reason.
+   */
+  rejectInflight(error: Error): void {
+    for (const o of this.#outgoing.values()) {
+      o.waiter?.reject(error);
+      o.waiter = null;
+    }
+    if (!this.#persistent) this.#outgoing.clear();
   }
 
   #assertOpen(): void {
@@ -389,17 +616,22 @@ export class Session {
       const r = t.write(bytes);
       if (r) {
         return r.catch((e: unknown) => {
-          const err = new ConnectionClosedError(`Connection lost while writing: ${errText(e)}`, { cause: e });
-          this.#fail(err);
-          throw err;
+          throw this.#writeFailed(t, e);
         });
       }
       return Promise.resolve();
     } catch (e) {
-      const err = new ConnectionClosedError(`Connection lost while writing: ${errText(e)}`, { cause: e });
-      this.#fail(err);
-      return Promise.reject(err);
+      return Promise.reject(this.#writeFailed(t, e));
     }
+  }
+
+  #writeFailed(t: Transport, e: unknown): Error {
+    if (this.#transport !== t || (this.#closed && !this.#connack)) {
+      return this.#closed ?? new ConnectionClosedError("Connection closed");
+    }
+    const err = new ConnectionClosedError(`Connection lost while writing: ${errText(e)}`, { cause: e });
+    this.#fail(err);
+    return err;
   }
 
   #armKeepalive(): void {
@@ -426,13 +658,16 @@ export class Session {
       this.#pingDeadline = null;
       this.#fail(new TimeoutError(`No PINGRESP within ${timeout} ms: the connection is dead`));
     }, timeout);
-    this.ping(true).then(
-      () => {
-        this.#clock.clearTimeout(this.#pingDeadline);
+    const waiter: Waiter<void> = {
+      resolve: () => {
+        if (this.#pingDeadline !== null) this.#clock.clearTimeout(this.#pingDeadline);
         this.#pingDeadline = null;
       },
-      () => {},
-    );
+      reject: () => {},
+    };
+    this.#pingWaiters.push(waiter);
+    this.#send(encodePacket({ type: "pingreq" })).catch(() => {});
+    this.#kick();
   }
 
   #clearKeepalive(): void {
@@ -452,7 +687,7 @@ export class Session {
     this.#readingOn = t;
     try {
       while (this.#transport === t) {
-        while (this.#demand > 0 && this.#decoder.hasPacket()) {
+        while (this.#paused === 0 && this.#demand > 0 && this.#decoder.hasPacket()) {
           const p = this.#decoder.next();
           if (p) this.#dispatch(p);
           if (this.#transport !== t) return;
@@ -462,6 +697,7 @@ export class Session {
           return;
         }
         if (this.#closed && !this.#connack) return;
+        if (this.#paused > 0 && !this.#connack) return;
         if (this.#demand === 0 && (this.#decoder.hasPacket() || this.#decoder.buffered >= READ_AHEAD)) return;
         let chunk: Uint8Array | null;
         try {
@@ -475,8 +711,7 @@ export class Session {
         if (this.#transport !== t) return;
         if (chunk === null) {
           this.#eof = new ConnectionClosedError("Connection closed by the broker");
-          if (this.#connack) this.#fail(this.#eof);
-          else if (this.#demand === 0) this.#markEof();
+          if (this.#connack || this.#demand === 0 || this.#paused > 0) this.#fail(this.#eof);
           continue;
         }
         this.#decoder.feed(chunk);
@@ -486,16 +721,8 @@ export class Session {
     } finally {
       if (this.#readingOn === t) this.#readingOn = null;
       // Demand may have arrived while the last read was in flight.
-      if (this.#transport === t && !this.#closed && this.#demand > 0) this.#kick();
+      if (this.#transport === t && !this.#closed && this.#demand > 0 && this.#paused === 0) this.#kick();
     }
-  }
-
-  /** The broker closed while nobody waited: keep the buffered packets readable. */
-  #markEof(): void {
-    const err = this.#eof!;
-    const t = this.#transport;
-    this.#fail(err);
-    t?.close();
   }
 
   #dispatch(p: Packet): void {
@@ -601,8 +828,7 @@ export class Session {
   }
 
   #releaseSlots(): void {
-    const max = this.#opts.maxInflight ?? 64;
-    while (this.#slotWaiters.length > 0 && (this.#outgoing.size < max || this.#closed)) {
+    while (this.#slotWaiters.length > 0 && (this.#outgoing.size < this.#maxInflight || this.#closed)) {
       this.#slotWaiters.shift()!();
     }
   }
@@ -611,8 +837,7 @@ export class Session {
     if (this.#closed && !this.#connack) return;
     this.#closed = error;
     this.#clearKeepalive();
-    const t = this.#transport;
-    t?.close();
+    this.#transport?.close();
     const c = this.#connack;
     this.#connack = null;
     c?.reject(error);
@@ -621,8 +846,10 @@ export class Session {
     const pending = [...this.#pending.values()];
     this.#pending.clear();
     for (const w of pending) w.reject(error);
-    if (this.#persistent) {
-      // Keep the messages for resending on the next connect({ cleanSession: false }).
+    if (this.keepInflightOnDrop) {
+      // Kept, callers still waiting: resent after the reconnect.
+    } else if (this.#persistent) {
+      // Kept for resending on the next connect({ cleanSession: false }); callers are told now.
       for (const o of this.#outgoing.values()) {
         o.waiter?.reject(error);
         o.waiter = null;
@@ -631,6 +858,7 @@ export class Session {
       this.#dropOutgoing(error);
     }
     this.#releaseSlots();
+    for (const w of this.#closeWaiters.splice(0)) w(error);
     this.#opts.onClose?.(error);
   }
 }
