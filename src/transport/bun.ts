@@ -4,6 +4,8 @@
  *
  * @module
  */
+import { raceAbort } from "./_abort.ts";
+import { tlsError } from "./_errors.ts";
 import type { Transport, TransportConnectOptions } from "./types.ts";
 
 /** The parts of Bun's socket API this transport uses. */
@@ -23,6 +25,7 @@ interface BunHandlers {
   end(s: BunSocket): void;
   error(s: BunSocket, err: Error): void;
   connectError?(s: BunSocket, err: Error): void;
+  handshake?(s: BunSocket, success: boolean, authorizationError: Error | null): void;
 }
 
 interface BunLike {
@@ -37,14 +40,15 @@ interface BunLike {
 const HIGH_WATER = 1 << 20;
 
 /**
- * Connect with Bun's native TCP/TLS sockets.
+ * Connect with Bun's native TCP/TLS sockets. With TLS the handshake is
+ * completed (and the certificate checked) before this resolves.
  *
- * @param options Host, port, TLS settings.
+ * @param options Host, port, TLS settings, abort signal.
  * @returns A connected transport.
  * @example
  * ```ts ignore
  * import { connectBun } from "./bun.ts";
- * const t = await connectBun({ host: "127.0.0.1", port: 1883 });
+ * const t = await connectBun({ host: "127.0.0.1", port: 8883, tls: { caCerts: [caPem], serverName: "localhost" } });
  * t.close();
  * ```
  */
@@ -52,37 +56,53 @@ export async function connectBun(options: TransportConnectOptions): Promise<Tran
   const bun = (globalThis as unknown as { Bun: BunLike }).Bun;
   const { host, port, tls, signal } = options;
   signal?.throwIfAborted();
-  const t = new BunTransport();
-  let tlsOpt: boolean | Record<string, unknown> | undefined;
+  let tlsOpt: Record<string, unknown> | undefined;
   if (tls) {
+    if (!tls.cert !== !tls.key) throw new TypeError("A TLS client certificate needs both `cert` and `key`");
     tlsOpt = {
-      rejectUnauthorized: true,
+      rejectUnauthorized: !tls.insecureSkipVerify,
+      serverName: tls.serverName ?? host,
       ...(tls.caCerts ? { ca: tls.caCerts } : {}),
-      ...(tls.serverName ? { serverName: tls.serverName } : { serverName: host }),
       ...(tls.cert ? { cert: tls.cert } : {}),
       ...(tls.key ? { key: tls.key } : {}),
-      ...(tls.alpnProtocols ? { ALPNProtocols: tls.alpnProtocols } : {}),
+      ...(tls.alpnProtocols ? { ALPNProtocols: alpnWire(tls.alpnProtocols) } : {}),
     };
   }
-  let sock: BunSocket;
-  try {
-    sock = await bun.connect({
+  const t = new BunTransport(tlsOpt !== undefined);
+  const attempt = (async (): Promise<BunTransport> => {
+    const sock = await bun.connect({
       hostname: host,
       port,
       ...(tlsOpt ? { tls: tlsOpt } : {}),
       socket: t.handlers(),
     });
+    await t.opened(sock);
+    return t;
+  })();
+  try {
+    await raceAbort(attempt, signal, (late) => late.close());
   } catch (e) {
-    const msg = e instanceof Error ? e.message : String(e);
-    throw new Error(`Cannot connect to ${host}:${port}: ${msg}`, { cause: e });
-  }
-  await t.opened(sock);
-  if (signal?.aborted) {
     t.close();
-    signal.throwIfAborted();
+    throw tlsError(e);
   }
-  sock.setNoDelay?.(true);
+  t.setNoDelay();
   return t;
+}
+
+/** ALPN list in wire format (each name prefixed by its length), which Bun wants as an ArrayBuffer. */
+function alpnWire(protocols: string[]): ArrayBuffer {
+  const names = protocols.map((p) => new TextEncoder().encode(p));
+  const out = new Uint8Array(names.reduce((n, b) => n + 1 + b.length, 0));
+  let o = 0;
+  for (const b of names) {
+    if (b.length === 0 || b.length > 255) {
+      throw new RangeError(`ALPN protocol names must be 1..255 bytes, got ${b.length}`);
+    }
+    out[o++] = b.length;
+    out.set(b, o);
+    o += b.length;
+  }
+  return out.buffer;
 }
 
 class BunTransport implements Transport {
@@ -95,7 +115,13 @@ class BunTransport implements Transport {
   #reader: { resolve(v: Uint8Array | null): void; reject(e: Error): void } | null = null;
   #pending: Uint8Array[] = [];
   #drainWaiters: { resolve(): void; reject(e: Error): void }[] = [];
-  #tlsError: Error | null = null;
+  #tls: boolean;
+  #ready: { resolve(): void; reject(e: Error): void } | null = null;
+  #handshaken = false;
+
+  constructor(tls: boolean) {
+    this.#tls = tls;
+  }
 
   handlers(): BunHandlers {
     return {
@@ -116,31 +142,51 @@ class BunTransport implements Transport {
       drain: () => this.#flush(),
       close: (_s, err) => this.#finish(err ?? null),
       end: () => this.#finish(null),
-      error: (_s, err) => {
-        this.#tlsError ??= err;
-        this.#finish(err);
-      },
+      error: (_s, err) => this.#finish(err),
       connectError: (_s, err) => this.#finish(err),
+      handshake: (_s, success, authorizationError) => {
+        // With rejectUnauthorized, Bun reports a refused certificate here and then closes.
+        if (!success) {
+          this.#finish(authorizationError ?? new Error("TLS handshake failed"));
+          return;
+        }
+        this.#handshaken = true;
+        const r = this.#ready;
+        this.#ready = null;
+        r?.resolve();
+      },
     };
   }
 
+  /** Resolves once the socket is usable (after the TLS handshake, if any). */
   opened(sock: BunSocket): Promise<void> {
     this.#sock = sock;
     if (this.#error) return Promise.reject(this.#error);
-    return Promise.resolve();
+    if (this.#ended) return Promise.reject(new Error("Connection closed during the TLS handshake"));
+    if (!this.#tls || this.#handshaken) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.#ready = { resolve, reject };
+    });
+  }
+
+  setNoDelay(): void {
+    this.#sock?.setNoDelay?.(true);
   }
 
   #finish(err: Error | null): void {
     if (this.#ended) return;
     this.#ended = true;
-    if (err) this.#error = err;
+    if (err) this.#error = tlsError(err);
+    const ready = this.#ready;
+    this.#ready = null;
+    ready?.reject(this.#error ?? new Error("Connection closed during the TLS handshake"));
     const r = this.#reader;
     this.#reader = null;
     if (r) {
-      if (err && this.#chunks.length === 0) r.reject(err);
+      if (this.#error && this.#chunks.length === 0) r.reject(this.#error);
       else r.resolve(null);
     }
-    const e = err ?? new Error("Cannot write: the connection is closed");
+    const e = this.#error ?? new Error("Cannot write: the connection is closed");
     for (const w of this.#drainWaiters.splice(0)) w.reject(e);
     this.#pending = [];
   }

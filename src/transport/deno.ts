@@ -2,54 +2,98 @@
  * Transport on Deno's native sockets (`Deno.connect`, `Deno.connectTls`,
  * `Deno.startTls`).
  *
+ * Deno limits, reported as errors rather than worked around:
+ * - no per-connection way to skip certificate verification
+ *   (`insecureSkipVerify`); start Deno with
+ *   `--unsafely-ignore-certificate-errors=<host>` or pass `caCerts`;
+ * - `Deno.startTls` takes no client certificate, so a client certificate
+ *   cannot be combined with a `serverName` that differs from the host
+ *   dialled.
+ *
  * @module
  */
-import type { Transport, TransportConnectOptions } from "./types.ts";
+import { raceAbort } from "./_abort.ts";
+import { tlsError } from "./_errors.ts";
+import type { TlsOptions, Transport, TransportConnectOptions } from "./types.ts";
 
 const READ_SIZE = 65_536;
 
 /**
- * Connect with Deno's native TCP/TLS sockets.
+ * Connect with Deno's native TCP/TLS sockets. With TLS the handshake is
+ * completed before this resolves, so certificate errors surface here.
  *
- * @param options Host, port, TLS settings.
+ * @param options Host, port, TLS settings, abort signal.
  * @returns A connected transport.
  * @example
  * ```ts ignore
  * import { connectDeno } from "./deno.ts";
- * const t = await connectDeno({ host: "127.0.0.1", port: 1883 });
+ * const t = await connectDeno({ host: "127.0.0.1", port: 8883, tls: { caCerts: [await Deno.readTextFile("ca.pem")] } });
  * t.close();
  * ```
  */
 export async function connectDeno(options: TransportConnectOptions): Promise<Transport> {
   const { host, port, tls, signal } = options;
   signal?.throwIfAborted();
-  let conn: Deno.Conn;
-  if (!tls) {
-    conn = await Deno.connect({ hostname: host, port, transport: "tcp" });
-  } else if (tls.serverName && tls.serverName !== host) {
-    // Verify against a name other than the address dialled.
-    const tcp = await Deno.connect({ hostname: host, port, transport: "tcp" });
-    conn = await Deno.startTls(tcp, {
-      hostname: tls.serverName,
-      ...(tls.caCerts ? { caCerts: tls.caCerts } : {}),
-      ...(tls.alpnProtocols ? { alpnProtocols: tls.alpnProtocols } : {}),
-    });
-  } else {
-    const opts: Deno.ConnectTlsOptions = {
-      hostname: host,
-      port,
-      ...(tls.caCerts ? { caCerts: tls.caCerts } : {}),
-      ...(tls.alpnProtocols ? { alpnProtocols: tls.alpnProtocols } : {}),
-      ...(tls.cert && tls.key ? { cert: tls.cert, key: tls.key } : {}),
-    };
-    conn = await Deno.connectTls(opts);
-  }
-  if (signal?.aborted) {
-    conn.close();
-    signal.throwIfAborted();
-  }
+  const conn = await raceAbort(open(host, port, tls), signal, (c) => c.close());
   if ("setNoDelay" in conn) (conn as Deno.TcpConn).setNoDelay(true);
   return new DenoTransport(conn);
+}
+
+async function open(host: string, port: number, tls: TlsOptions | undefined): Promise<Deno.Conn> {
+  if (!tls) return await Deno.connect({ hostname: host, port, transport: "tcp" });
+  checkTls(tls);
+  const common = {
+    ...(tls.caCerts ? { caCerts: tls.caCerts } : {}),
+    ...(tls.alpnProtocols ? { alpnProtocols: tls.alpnProtocols } : {}),
+  };
+  let conn: Deno.TlsConn;
+  if (tls.serverName && tls.serverName !== host) {
+    if (tls.cert) {
+      throw new Error(
+        `Cannot use a client certificate with serverName ${JSON.stringify(tls.serverName)} on Deno: ` +
+          `Deno.startTls takes no client certificate, so connect to ${JSON.stringify(tls.serverName)} instead of ` +
+          `${JSON.stringify(host)}`,
+      );
+    }
+    // Verify against a name other than the address dialled.
+    const tcp = await Deno.connect({ hostname: host, port, transport: "tcp" });
+    try {
+      conn = await Deno.startTls(tcp, { hostname: tls.serverName, ...common });
+    } catch (e) {
+      tcp.close();
+      throw e;
+    }
+  } else {
+    conn = await Deno.connectTls({
+      hostname: host,
+      port,
+      ...common,
+      ...(tls.cert && tls.key ? { cert: tls.cert, key: tls.key } : {}),
+    });
+  }
+  try {
+    await conn.handshake();
+  } catch (e) {
+    try {
+      conn.close();
+    } catch {
+      // already closed
+    }
+    throw tlsError(e);
+  }
+  return conn;
+}
+
+function checkTls(tls: TlsOptions): void {
+  if (tls.insecureSkipVerify) {
+    throw new Error(
+      "Cannot skip TLS certificate verification per connection on Deno (insecureSkipVerify): " +
+        "pass the broker's CA in caCerts, or start Deno with --unsafely-ignore-certificate-errors=<host>",
+    );
+  }
+  if (!tls.cert !== !tls.key) {
+    throw new TypeError("A TLS client certificate needs both `cert` and `key`");
+  }
 }
 
 class DenoTransport implements Transport {
@@ -71,7 +115,7 @@ class DenoTransport implements Transport {
       n = await this.#conn.read(this.#buf);
     } catch (e) {
       if (this.#closed) return null;
-      throw e;
+      throw tlsError(e);
     }
     if (n === null) return null;
     return this.#buf.slice(0, n);
@@ -105,6 +149,8 @@ class DenoTransport implements Transport {
         let off = 0;
         while (off < data.length) off += await this.#conn.write(data.subarray(off));
       }
+    } catch (e) {
+      throw tlsError(e);
     } finally {
       this.#flushing = null;
     }

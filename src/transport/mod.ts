@@ -1,19 +1,32 @@
 /**
  * Transports and the runtime check that picks one.
  *
+ * | endpoint            | Deno                  | Bun          | Node                  | browser   |
+ * | ------------------- | --------------------- | ------------ | --------------------- | --------- |
+ * | `mqtt:`/`mqtts:`    | `Deno.connect(Tls)`   | `Bun.connect`| `node:net`/`node:tls` | —         |
+ * | `ws:`/`wss:`        | `WebSocket`           | `WebSocket`  | `WebSocket` (22+)     | `WebSocket` |
+ *
  * @module
  */
 import { connectBun } from "./bun.ts";
 import { connectDeno } from "./deno.ts";
+import { connectNode } from "./node.ts";
+import { connectWebSocket } from "./websocket.ts";
 import type { Transport, TransportConnectOptions } from "./types.ts";
 
-export type { TlsOptions, Transport, TransportConnectOptions, TransportFactory } from "./types.ts";
+export type { TlsOptions, Transport, TransportConnectOptions, TransportFactory, WebSocketEndpoint } from "./types.ts";
+export { connectBun } from "./bun.ts";
+export { connectDeno } from "./deno.ts";
+export { connectNode } from "./node.ts";
+export { connectWebSocket } from "./websocket.ts";
 
 /**
- * Open a transport with the current runtime's native sockets: Deno's
- * `Deno.connect`/`Deno.connectTls` or Bun's `Bun.connect`.
+ * Open a transport with what the runtime offers: the standard `WebSocket`
+ * for `ws:`/`wss:` endpoints, otherwise Bun's `Bun.connect`, Deno's
+ * `Deno.connect`/`Deno.connectTls`, or Node's `node:net`/`node:tls`
+ * (loaded on first use). Picked by feature check, not by name.
  *
- * @param options Host, port, TLS settings.
+ * @param options Host, port, TLS settings, WebSocket URL, abort signal.
  * @returns A connected transport.
  * @example
  * ```ts ignore
@@ -23,10 +36,14 @@ export type { TlsOptions, Transport, TransportConnectOptions, TransportFactory }
  * ```
  */
 export function connectNative(options: TransportConnectOptions): Promise<Transport> {
-  const g = globalThis as { Bun?: unknown; Deno?: { connect?: unknown } };
+  if (options.websocket) return connectWebSocket(options);
+  const g = globalThis as { Bun?: unknown; Deno?: { connect?: unknown }; process?: { versions?: { node?: string } } };
   if (g.Bun !== undefined) return connectBun(options);
   if (typeof g.Deno?.connect === "function") return connectDeno(options);
+  if (typeof g.process?.versions?.node === "string") return connectNode(options);
   return Promise.reject(
-    new Error("No native socket API found: run on Deno or Bun, or pass a `transport` option"),
+    new Error(
+      "No raw socket API in this runtime (a browser?): use a ws:// or wss:// server URL, or pass a `transport` option",
+    ),
   );
 }

@@ -49,6 +49,23 @@ export interface TlsOptions {
   key?: string | undefined;
   /** ALPN protocols to offer (e.g. `["mqtt"]` for brokers on port 443). */
   alpnProtocols?: string[] | undefined;
+  /**
+   * Accept any server certificate: no chain or name check. Only for tests
+   * against throwaway brokers. Bun and Node honour it per connection; Deno
+   * cannot skip verification per connection (start Deno with
+   * `--unsafely-ignore-certificate-errors` or pass `caCerts` instead) and
+   * browsers never can, so there it is rejected with an error.
+   * @default {false}
+   */
+  insecureSkipVerify?: boolean | undefined;
+}
+
+/** MQTT over WebSockets: where the HTTP upgrade goes. */
+export interface WebSocketEndpoint {
+  /** `ws://` or `wss://` URL without credentials, path included (e.g. `wss://host:443/mqtt`). */
+  url: string;
+  /** Subprotocols to offer. @default {["mqtt"]} */
+  protocols?: string[] | undefined;
 }
 
 /** Where and how to connect. */
@@ -59,6 +76,11 @@ export interface TransportConnectOptions {
   port: number;
   /** TLS settings, or `undefined` for plain TCP. */
   tls?: TlsOptions | undefined;
+  /**
+   * Set for `ws://`/`wss://` servers: speak MQTT over a WebSocket to this
+   * URL instead of a raw socket to `host:port`.
+   */
+  websocket?: WebSocketEndpoint | undefined;
   /** Aborts the connection attempt. */
   signal?: AbortSignal | undefined;
 }

@@ -1,0 +1,189 @@
+/**
+ * Transport on Node's sockets (`node:net`, `node:tls`). The Node modules
+ * are loaded with a dynamic `import()` on first use, so Deno, Bun and
+ * browsers never load them.
+ *
+ * @module
+ */
+import { raceAbort } from "./_abort.ts";
+import { tlsError } from "./_errors.ts";
+import type { Transport, TransportConnectOptions } from "./types.ts";
+
+/** The parts of a Node `net.Socket`/`tls.TLSSocket` this transport uses. */
+interface NodeSocket {
+  write(data: Uint8Array, cb?: (err?: Error | null) => void): boolean;
+  end(): void;
+  destroy(err?: Error): void;
+  pause(): void;
+  resume(): void;
+  setNoDelay(on?: boolean): void;
+  on(event: string, fn: (...args: never[]) => void): void;
+  once(event: string, fn: (...args: never[]) => void): void;
+  removeListener(event: string, fn: (...args: never[]) => void): void;
+}
+
+interface NodeNet {
+  connect(options: { host: string; port: number }): NodeSocket;
+}
+
+interface NodeTls {
+  connect(options: Record<string, unknown>): NodeSocket;
+}
+
+const HIGH_WATER = 1 << 20;
+const IP = /^[\d.]+$|:/;
+
+/**
+ * Connect with Node's `node:net` or `node:tls`. With TLS the handshake is
+ * completed (and the certificate checked) before this resolves.
+ *
+ * @param options Host, port, TLS settings, abort signal.
+ * @returns A connected transport.
+ * @example
+ * ```ts ignore
+ * import { connectNode } from "./node.ts";
+ * const t = await connectNode({ host: "127.0.0.1", port: 1883 });
+ * t.close();
+ * ```
+ */
+export async function connectNode(options: TransportConnectOptions): Promise<Transport> {
+  const { host, port, tls, signal } = options;
+  signal?.throwIfAborted();
+  let sock: NodeSocket;
+  let ready: string;
+  if (tls) {
+    if (!tls.cert !== !tls.key) throw new TypeError("A TLS client certificate needs both `cert` and `key`");
+    const tlsModule: unknown = await import("node:tls");
+    const nodeTls = tlsModule as NodeTls;
+    const name = tls.serverName ?? host;
+    sock = nodeTls.connect({
+      host,
+      port,
+      rejectUnauthorized: !tls.insecureSkipVerify,
+      // SNI carries names only; the certificate is still checked against `name`.
+      ...(IP.test(name) ? {} : { servername: name }),
+      checkServerIdentity: checkIdentityAs(tlsModule, name),
+      ...(tls.caCerts ? { ca: tls.caCerts } : {}),
+      ...(tls.cert ? { cert: tls.cert } : {}),
+      ...(tls.key ? { key: tls.key } : {}),
+      ...(tls.alpnProtocols ? { ALPNProtocols: tls.alpnProtocols } : {}),
+    });
+    ready = "secureConnect";
+  } else {
+    const net = (await import("node:net")) as unknown as NodeNet;
+    sock = net.connect({ host, port });
+    ready = "connect";
+  }
+  const opened = new Promise<NodeSocket>((resolve, reject) => {
+    const onError = (e: Error): void => reject(e);
+    sock.once("error", onError);
+    sock.once(ready, () => {
+      sock.removeListener("error", onError);
+      resolve(sock);
+    });
+  });
+  try {
+    await raceAbort(opened, signal, (s) => s.destroy());
+  } catch (e) {
+    sock.destroy();
+    throw tlsError(e);
+  }
+  sock.setNoDelay(true);
+  return new NodeTransport(sock);
+}
+
+type CheckIdentity = (host: string, cert: unknown) => Error | undefined;
+
+/** Verify the certificate against `name` whatever host was dialled. */
+function checkIdentityAs(mod: unknown, name: string): CheckIdentity {
+  const check = (mod as { checkServerIdentity: CheckIdentity }).checkServerIdentity;
+  return (_host, cert) => check(name, cert);
+}
+
+class NodeTransport implements Transport {
+  #sock: NodeSocket;
+  #chunks: Uint8Array[] = [];
+  #bytes = 0;
+  #paused = false;
+  #ended = false;
+  #error: Error | null = null;
+  #reader: { resolve(v: Uint8Array | null): void; reject(e: Error): void } | null = null;
+
+  constructor(sock: NodeSocket) {
+    this.#sock = sock;
+    sock.on("data", (d: Uint8Array) => {
+      // A Buffer is a Uint8Array; hand out a plain view of the same memory.
+      const chunk = new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
+      const r = this.#reader;
+      if (r) {
+        this.#reader = null;
+        r.resolve(chunk);
+        return;
+      }
+      this.#chunks.push(chunk);
+      this.#bytes += chunk.length;
+      if (this.#bytes > HIGH_WATER && !this.#paused) {
+        this.#paused = true;
+        sock.pause();
+      }
+    });
+    sock.on("error", (e: Error) => this.#finish(e));
+    sock.on("end", () => this.#finish(null));
+    sock.on("close", () => this.#finish(null));
+  }
+
+  #finish(err: Error | null): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    if (err) this.#error = tlsError(err);
+    const r = this.#reader;
+    this.#reader = null;
+    if (r) {
+      if (this.#error) r.reject(this.#error);
+      else r.resolve(null);
+    }
+  }
+
+  read(): Promise<Uint8Array | null> {
+    const c = this.#chunks.shift();
+    if (c) {
+      this.#bytes -= c.length;
+      if (this.#paused && this.#bytes < HIGH_WATER / 2) {
+        this.#paused = false;
+        this.#sock.resume();
+      }
+      return Promise.resolve(c);
+    }
+    if (this.#ended) return this.#error ? Promise.reject(this.#error) : Promise.resolve(null);
+    return new Promise((resolve, reject) => {
+      this.#reader = { resolve, reject };
+    });
+  }
+
+  write(bytes: Uint8Array): Promise<void> | void {
+    if (this.#ended) return Promise.reject(this.#error ?? new Error("Cannot write: the connection is closed"));
+    // Node queues every write in order; wait for the kernel only when its buffer is full.
+    if (this.#sock.write(bytes)) return;
+    return new Promise((resolve, reject) => {
+      const onDrain = (): void => {
+        this.#sock.removeListener("close", onClose);
+        resolve();
+      };
+      const onClose = (): void => {
+        this.#sock.removeListener("drain", onDrain);
+        reject(this.#error ?? new Error("Cannot write: the connection is closed"));
+      };
+      this.#sock.once("drain", onDrain);
+      this.#sock.once("close", onClose);
+    });
+  }
+
+  close(): void {
+    if (this.#ended && this.#error) return;
+    this.#finish(null);
+    // Let queued bytes (e.g. DISCONNECT) go out, then make sure the socket dies.
+    this.#sock.end();
+    const timer = setTimeout(() => this.#sock.destroy(), 2000) as unknown as { unref?(): void };
+    timer.unref?.();
+  }
+}
