@@ -240,7 +240,8 @@ export function compareRuns(ref: Observed, ours: Observed, opts: CompareOptions 
     // After DISCONNECT both ends close at once; who is first is a race (the
     // reference has it both ways, e.g. d2 conn 2), so only "closed" counts.
     const afterDisconnect = (obs: Observed, conn: number): boolean => {
-      const last = obs.packets.filter((p) => p.conn === conn && p.dir === "c2s").at(-1);
+      const mine = obs.packets.filter((p) => p.conn === conn && p.dir === "c2s");
+      const last = mine.reduce<ObsPacket | undefined>((m, p) => (!m || p.t_ms >= m.t_ms ? p : m), undefined);
       return last !== undefined && last.kind === "packet" && last.bytes[0] === 0xe0;
     };
     const describe = (e: typeof r, obs: Observed, conn: number): string =>

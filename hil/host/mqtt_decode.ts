@@ -270,8 +270,9 @@ export function decodePacket(b: Uint8Array): DecodedPacket {
     }
     if (r.left() > 0 && !out.error) out.error = `${r.left()} unexpected byte(s) after the ${type} fields`;
   } catch (e) {
-    out.error = (e as Error).message;
-    out.summary = `${type} (malformed: ${out.error})`;
+    const msg = (e as Error).message;
+    out.error = out.error ? `${out.error}; ${msg}` : msg;
+    out.summary = `${type} (malformed: ${msg})`;
   }
   return out;
 }

@@ -167,6 +167,8 @@ export class CaptureVerifier {
   #hello: Record<string, string> | null = null;
   #nextSeq = -1; // -1 = before the first H
   #lineNo = 0;
+  #noiseRun = 0;
+  #noiseFirst = "";
 
   /** Feed one line (without its "\n"; a trailing "\r" is ignored). */
   push(raw: string): void {
@@ -194,7 +196,16 @@ export class CaptureVerifier {
           `line ${lineNo} looks like a record but its CRC does not match: ${clip(line)}`,
         );
       } else {
-        this.#problem("noise", lineNo, `line ${lineNo} is not a record (noise on the serial link): ${clip(line)}`);
+        const last = this.#problems.at(-1);
+        if (last?.kind === "noise" && last.line === lineNo - 1 - this.#noiseRun) {
+          // one problem per run of noise lines
+          this.#noiseRun++;
+          last.message = `lines ${last.line}-${lineNo} are not records (noise on the serial link), first: ${clip(this.#noiseFirst)}`;
+        } else {
+          this.#noiseRun = 0;
+          this.#noiseFirst = line;
+          this.#problem("noise", lineNo, `line ${lineNo} is not a record (noise on the serial link): ${clip(line)}`);
+        }
       }
       return;
     }

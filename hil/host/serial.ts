@@ -30,6 +30,7 @@ export class SerialLink {
   #closing = false;
   #lostError: string | null = null;
   #lineListeners: ((line: string) => void)[] = [];
+  #rawListeners: ((bytes: Uint8Array) => void)[] = [];
 
   private constructor(path: string, fd: number) {
     this.path = path;
@@ -77,6 +78,7 @@ export class SerialLink {
 
   #onData(chunk: Uint8Array): void {
     this.raw.push(new Uint8Array(chunk));
+    for (const f of this.#rawListeners) f(chunk);
     let s = this.#partial;
     for (const b of chunk) s += String.fromCharCode(b);
     const parts = s.split("\n");
@@ -134,6 +136,16 @@ export class SerialLink {
       }, timeoutMs);
       this.#waiters.push(w);
     });
+  }
+
+  /** Call `f` with every chunk of bytes received from now on. */
+  onData(f: (bytes: Uint8Array) => void): void {
+    this.#rawListeners.push(f);
+  }
+
+  /** Write raw bytes. */
+  write(bytes: Uint8Array): void {
+    writeSync(this.#fd, bytes);
   }
 
   /** Send a console command line. */
