@@ -21,6 +21,10 @@ const VERIFY_CODES = new Set([
   "HOSTNAME_MISMATCH",
 ]);
 
+/** The same failures as phrased in messages (e.g. Bun's WebSocket, which gives no code). */
+const VERIFY_TEXT =
+  /invalid peer certificate|certificate verify failed|self[- ]signed certificate|unable to (?:get|verify) (?:local )?issuer|certificate has expired|not in the cert's altnames|certificate is not yet valid/i;
+
 /** Markers of the server refusing the client's certificate (or its absence). */
 const PEER_REFUSED =
   /CertificateRequired|CERTIFICATE_REQUIRED|BadCertificate|BAD_CERTIFICATE|UnknownCA|UNKNOWN_CA|HANDSHAKE_FAILURE|HandshakeFailure/;
@@ -41,7 +45,7 @@ export function tlsError(e: unknown): Error {
   const msg = err.message;
   if (
     (typeof code === "string" && VERIFY_CODES.has(code)) ||
-    /invalid peer certificate|certificate verify failed/i.test(msg)
+    VERIFY_TEXT.test(msg)
   ) {
     return new Error(`TLS certificate verification failed: ${msg}${typeof code === "string" ? ` (${code})` : ""}`, {
       cause: e,
