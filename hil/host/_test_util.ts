@@ -15,5 +15,7 @@ export function rec(body: string): string {
 
 /** Load every reference trace. */
 export function loadTraces(): TraceFile[] {
-  return readdirSync(TRACES).filter((f) => f.endsWith(".json")).sort().map((f) => JSON.parse(readFileSync(join(TRACES, f), "utf8")) as TraceFile);
+  return readdirSync(TRACES).filter((f) => f.endsWith(".json")).sort().map((f) =>
+    JSON.parse(readFileSync(join(TRACES, f), "utf8")) as TraceFile
+  );
 }

@@ -99,7 +99,9 @@ export function tokenize(
   const openOrder = new Map<number, number>();
   [...conns].sort((x, y) => x.t_open_ms - y.t_open_ms || x.conn - y.conn).forEach((c, k) => openOrder.set(c.conn, k));
   const rank = (ev: Ev): number => openOrder.get(ev.open ?? ev.p!.conn) ?? 1e9 + (ev.p?.conn ?? 0);
-  events.sort((x, y) => rank(x) - rank(y) || (x.open !== undefined ? -1 : 0) - (y.open !== undefined ? -1 : 0) || x.t - y.t);
+  events.sort((x, y) =>
+    rank(x) - rank(y) || (x.open !== undefined ? -1 : 0) - (y.open !== undefined ? -1 : 0) || x.t - y.t
+  );
   for (const ev of events) {
     if (ev.open !== undefined) {
       open(ev.open);
@@ -245,7 +247,11 @@ export function compareRuns(ref: Observed, ours: Observed, opts: CompareOptions 
       return last !== undefined && last.kind === "packet" && last.bytes[0] === 0xe0;
     };
     const describe = (e: typeof r, obs: Observed, conn: number): string =>
-      !e ? "still open" : e.how === "eof" && afterDisconnect(obs, conn) ? "closed after DISCONNECT" : `${e.dir === "c2s" ? "client" : "broker"} closed (${e.how})`;
+      !e
+        ? "still open"
+        : e.how === "eof" && afterDisconnect(obs, conn)
+        ? "closed after DISCONNECT"
+        : `${e.dir === "c2s" ? "client" : "broker"} closed (${e.how})`;
     const rs = describe(r, ref, rc);
     const os = describe(o, ours, oc);
     if (rs !== os) diffs.push({ key: `close conn ${rc}: ref ${rs} ours ${os}` });

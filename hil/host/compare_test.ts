@@ -48,7 +48,10 @@ test("compareRuns() maps packet ids consistently but still reports raw id change
   const ours = clone(ref);
   // shift every client id by +10 (consistently, as a client starting at 11 would)
   for (const p of ours.packets) {
-    if ((p.dir === "c2s" && p.bytes[0] === 0x32) || (p.dir === "c2s" && p.bytes[0] === 0x33) || (p.dir === "s2c" && p.bytes[0] === 0x40)) {
+    if (
+      (p.dir === "c2s" && p.bytes[0] === 0x32) || (p.dir === "c2s" && p.bytes[0] === 0x33) ||
+      (p.dir === "s2c" && p.bytes[0] === 0x40)
+    ) {
       const off = p.dir === "s2c" ? 2 : 2 + 2 + ((p.bytes[2]! << 8) | p.bytes[3]!);
       p.bytes[off + 1] = p.bytes[off + 1]! + 10;
     }
@@ -83,10 +86,12 @@ test("compareRuns() compares outcomes, callbacks, side actions, connection ends 
   const slow = clone(n6);
   const pings = slow.packets.filter((p) => p.conn === 1 && p.dir === "c2s" && p.bytes[0] === 0xc0);
   pings[3]!.t_ms += 400;
-  const tk = compareRuns(n6, slow, { timing: [
-    { kind: "c2s-interval", conn: 1, type: "PINGREQ", ms: 500, tol_ms: 150, what: "pings" },
-    { kind: "broker-closes-idle", conn: 0, min_ms: 1500, max_ms: 8000, what: "idle" },
-  ] }).map((d) => d.key);
+  const tk = compareRuns(n6, slow, {
+    timing: [
+      { kind: "c2s-interval", conn: 1, type: "PINGREQ", ms: 500, tol_ms: 150, what: "pings" },
+      { kind: "broker-closes-idle", conn: 0, min_ms: 1500, max_ms: 8000, what: "idle" },
+    ],
+  }).map((d) => d.key);
   assert.equal(tk.length, 2, tk.join("\n"));
   assert.ok(tk.every((k) => k.startsWith("timing pings: PINGREQ #")));
   const sides = fromTrace(trace("e1"));
@@ -96,7 +101,11 @@ test("compareRuns() compares outcomes, callbacks, side actions, connection ends 
 });
 
 test("applyAllowList() allows matching diffs, rejects others and reports stale entries", () => {
-  const diffs = [{ key: "c2s extra PUBREL 62020001" }, { key: "result i=4 c.publish(x): ref AssertionError ours None" }, { key: "c2s extra PINGREQ c000" }];
+  const diffs = [
+    { key: "c2s extra PUBREL 62020001" },
+    { key: "result i=4 c.publish(x): ref AssertionError ours None" },
+    { key: "c2s extra PINGREQ c000" },
+  ];
   const entries = [
     { scenario: "s", what: "qos2", reason: "r", match: ["c2s extra PUBREL *", "result i=4 *"] },
     { scenario: "s", what: "stale", reason: "r", match: ["never"] },
@@ -110,7 +119,10 @@ test("applyAllowList() allows matching diffs, rejects others and reports stale e
 });
 
 test("sideBySide() shows the first differing byte with field names", () => {
-  const rows = sideBySide(fromHex("3217000a756d7174742f66322f7400007069642d3635353336"), fromHex("3217000a756d7174742f66322f7400017069642d3635353336"));
+  const rows = sideBySide(
+    fromHex("3217000a756d7174742f66322f7400007069642d3635353336"),
+    fromHex("3217000a756d7174742f66322f7400017069642d3635353336"),
+  );
   assert.match(rows[0]!, /first differing byte: offset 15/);
   assert.ok(rows.some((r) => /^ {2}\* {3}15 \| {2}00 \| {3}01 \| packet id/.test(r)), rows.join("\n"));
 });

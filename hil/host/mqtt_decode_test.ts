@@ -21,7 +21,9 @@ test("decodePacket() agrees with the recorder's decoding of every packet in ever
 });
 
 test("decodePacket() decodes CONNECT fields including will and credentials", () => {
-  const d = decodePacket(fromHex("102e00044d515454042e001e0008756d7174742d6431000f756d7174742f64312f7374617475730007" + "6f66666c696e65"));
+  const d = decodePacket(
+    fromHex("102e00044d515454042e001e0008756d7174742d6431000f756d7174742f64312f7374617475730007" + "6f66666c696e65"),
+  );
   assert.equal(d.type, "CONNECT");
   assert.equal(d.fields.keepAlive, 30);
   assert.equal(d.fields.clientId, "umqtt-d1");
@@ -36,7 +38,10 @@ test("decodePacket() decodes CONNECT fields including will and credentials", () 
 
 test("decodePacket() names what is wrong with malformed packets", () => {
   assert.match(decodePacket(fromHex("3212000a756d7174742f6e392f23000177696c64")).error!, /wildcard \[MQTT-3\.3\.2-2\]/);
-  assert.match(decodePacket(fromHex("3217000a756d7174742f66322f7400007069642d3635353336")).error!, /packet identifier 0/);
+  assert.match(
+    decodePacket(fromHex("3217000a756d7174742f66322f7400007069642d3635353336")).error!,
+    /packet identifier 0/,
+  );
   assert.match(decodePacket(fromHex("30ffffffff7f")).error!, /longer than 4 bytes/);
   assert.match(decodePacket(fromHex("3005000a75")).error!, /Remaining Length 5 but 3 bytes/);
   assert.match(decodePacket(fromHex("8003000100")).error!, /flags must be 0010/);

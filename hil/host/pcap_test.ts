@@ -15,7 +15,17 @@ test("toPcap() writes Ethernet/IPv4/TCP frames carrying each packet with valid c
   const records: CaptureRecord[] = [
     { kind: "O", seq: 1, us: 1_500_000, conn: 0, peer: "x", line: 1 },
     { kind: "R", seq: 2, us: 1_500_100, conn: 0, dir: "c2s", len: 22, bytes: connect, truncated: false, line: 2 },
-    { kind: "R", seq: 3, us: 1_500_200, conn: 0, dir: "s2c", len: 4, bytes: fromHex("20020000"), truncated: false, line: 3 },
+    {
+      kind: "R",
+      seq: 3,
+      us: 1_500_200,
+      conn: 0,
+      dir: "s2c",
+      len: 4,
+      bytes: fromHex("20020000"),
+      truncated: false,
+      line: 3,
+    },
     { kind: "C", seq: 4, us: 1_500_300, conn: 0, dir: "c2s", how: "eof", line: 4 },
   ];
   const pcap = toPcap(records);

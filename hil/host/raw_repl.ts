@@ -83,7 +83,13 @@ export class RawRepl {
     const deadline = Date.now() + timeoutMs;
     while (!pred()) {
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`MicroPython raw REPL: timed out after ${timeoutMs} ms waiting for ${what}; received ${JSON.stringify(this.#buf.slice(-80))}`);
+      if (left <= 0) {
+        throw new Error(
+          `MicroPython raw REPL: timed out after ${timeoutMs} ms waiting for ${what}; received ${
+            JSON.stringify(this.#buf.slice(-80))
+          }`,
+        );
+      }
       await new Promise<void>((r) => {
         const t = setTimeout(r, Math.min(left, 50));
         this.#wake = () => {
@@ -113,7 +119,11 @@ export class RawRepl {
    * @param onOutput Called with stdout text as it arrives (for sync points).
    * @returns stdout and stderr (a traceback when the code raised).
    */
-  async exec(code: string, timeoutMs: number, onOutput?: (text: string) => void): Promise<{ stdout: string; stderr: string }> {
+  async exec(
+    code: string,
+    timeoutMs: number,
+    onOutput?: (text: string) => void,
+  ): Promise<{ stdout: string; stderr: string }> {
     this.#buf = "";
     const src = bytes(code);
     for (let off = 0; off < src.length; off += this.#chunk) {
@@ -123,20 +133,28 @@ export class RawRepl {
     this.#link.write(bytes("\x04"));
     let shown = 2;
     let reply: ExecReply = { state: "incomplete" };
-    await this.#until(() => {
-      reply = parseExecReply(this.#buf);
-      if (onOutput && this.#buf.startsWith("OK")) {
-        const end = this.#buf.indexOf("\x04", 2);
-        const upto = end < 0 ? this.#buf.length : end;
-        if (upto > shown) {
-          onOutput(this.#buf.slice(shown, upto));
-          shown = upto;
+    await this.#until(
+      () => {
+        reply = parseExecReply(this.#buf);
+        if (onOutput && this.#buf.startsWith("OK")) {
+          const end = this.#buf.indexOf("\x04", 2);
+          const upto = end < 0 ? this.#buf.length : end;
+          if (upto > shown) {
+            onOutput(this.#buf.slice(shown, upto));
+            shown = upto;
+          }
         }
-      }
-      return reply.state !== "incomplete";
-    }, timeoutMs, "the end of the program (\\x04 \\x04 >)");
+        return reply.state !== "incomplete";
+      },
+      timeoutMs,
+      "the end of the program (\\x04 \\x04 >)",
+    );
     const r = reply as ExecReply;
-    if (r.state === "refused") throw new Error(`MicroPython raw REPL refused the code: expected "OK", got ${JSON.stringify(r.got.slice(0, 80))}`);
+    if (r.state === "refused") {
+      throw new Error(
+        `MicroPython raw REPL refused the code: expected "OK", got ${JSON.stringify(r.got.slice(0, 80))}`,
+      );
+    }
     if (r.state !== "done") throw new Error("MicroPython raw REPL: incomplete reply");
     this.#buf = r.rest;
     return { stdout: r.stdout, stderr: r.stderr };

@@ -10,7 +10,13 @@ class FakeBoard implements ByteLink {
   raw = false;
   code = "";
   stdin = "";
-  constructor(readonly programs: (code: string, board: FakeBoard) => Promise<{ out: string; err: string }>, readonly split = 3) {}
+  constructor(
+    readonly programs: (
+      code: string,
+      board: FakeBoard,
+    ) => Promise<{ out: string; err: string }> | { out: string; err: string },
+    readonly split = 3,
+  ) {}
   onData(f: (b: Uint8Array) => void): void {
     this.#rx = f;
   }
@@ -43,7 +49,7 @@ class FakeBoard implements ByteLink {
       this.code = "";
       this.running = true;
       this.send("OK");
-      void this.programs(code, this).then(({ out, err }) => {
+      void Promise.resolve(this.programs(code, this)).then(({ out, err }) => {
         this.running = false;
         this.send(`${out}\x04${err}\x04>`);
       });
@@ -57,14 +63,26 @@ class FakeBoard implements ByteLink {
 test("parseExecReply() frames OK stdout \\x04 stderr \\x04 >", () => {
   assert.deepEqual(parseExecReply("O"), { state: "incomplete" });
   assert.deepEqual(parseExecReply("OKhello\r\n\x04"), { state: "incomplete" });
-  assert.deepEqual(parseExecReply("OKhello\r\n\x04\x04>"), { state: "done", stdout: "hello\r\n", stderr: "", rest: "" });
-  assert.deepEqual(parseExecReply("OK\x04Traceback...\x04>x"), { state: "done", stdout: "", stderr: "Traceback...", rest: "x" });
+  assert.deepEqual(parseExecReply("OKhello\r\n\x04\x04>"), {
+    state: "done",
+    stdout: "hello\r\n",
+    stderr: "",
+    rest: "",
+  });
+  assert.deepEqual(parseExecReply("OK\x04Traceback...\x04>x"), {
+    state: "done",
+    stdout: "",
+    stderr: "Traceback...",
+    rest: "x",
+  });
   assert.equal(parseExecReply("raw REPL; CTRL-B").state, "refused");
   assert.equal(parseExecReply("OK\x04\x04?").state, "refused");
 });
 
 test("RawRepl enters, runs code in chunks and returns stdout/stderr", async () => {
-  const board = new FakeBoard(async (code) => code === "print(1+1)" ? { out: "2\r\n", err: "" } : { out: "", err: `NameError: ${code.length}` });
+  const board = new FakeBoard((code) =>
+    code === "print(1+1)" ? { out: "2\r\n", err: "" } : { out: "", err: `NameError: ${code.length}` }
+  );
   const repl = new RawRepl(board, { chunkSize: 4, chunkDelayMs: 0 });
   await repl.enter(2000);
   assert.ok(board.written.startsWith("\r\x03\x03\r\x01"));
@@ -105,7 +123,11 @@ test("parseBoardReport() and retarget() prepare the recorded trace", () => {
     "@@CALL 0 1 2 S None\r\n@@CALL 1 3 9 R 0\r\n@@CB 2 10 b'umqtt/t' b'hi' 2\r\n@@CALL 2 9 11 E OSError(-1,)\r\nstray\r\n",
     lines,
   );
-  assert.deepEqual(r.calls.map((c) => [c.i, c.result, c.exception]), [[0, undefined, undefined], [1, "0", undefined], [2, undefined, "OSError(-1,)"]]);
+  assert.deepEqual(r.calls.map((c) => [c.i, c.result, c.exception]), [[0, undefined, undefined], [1, "0", undefined], [
+    2,
+    undefined,
+    "OSError(-1,)",
+  ]]);
   assert.deepEqual(r.callbacks, [{ during_call: 2, t_ms: 10, topic: "b'umqtt/t'", msg: "b'hi'", msg_len: 2 }]);
   assert.deepEqual(r.other, ["stray"]);
   const prog = boardProgram(lines);

@@ -94,7 +94,13 @@ export function parseBoardReport(stdout: string, lines: string[]): BoardReport {
     }
     m = /^@@CB (-?\d+) (-?\d+) (b'.*'|b".*") (.*) (\d+)$/.exec(raw);
     if (m) {
-      r.callbacks.push({ during_call: Number(m[1]), t_ms: Number(m[2]), topic: m[3]!, msg: m[4]!, msg_len: Number(m[5]) });
+      r.callbacks.push({
+        during_call: Number(m[1]),
+        t_ms: Number(m[2]),
+        topic: m[3]!,
+        msg: m[4]!,
+        msg_len: Number(m[5]),
+      });
       continue;
     }
     m = /^@@SYNC (.*)$/.exec(raw);
@@ -124,7 +130,9 @@ function run(cmd: string[]): Promise<{ rc: number; stdout: string[] }> {
 /** Entry point of --record. */
 export async function recordMain(cli: Cli): Promise<number> {
   if (!cli.board || !cli.mpy || !cli.boardIp || !cli.lanIp) {
-    console.error("hil --record needs --board TAP_DEVICE --board-ip TAP_IP --lan-ip THIS_HOST_IP --mpy MICROPYTHON_DEVICE");
+    console.error(
+      "hil --record needs --board TAP_DEVICE --board-ip TAP_IP --lan-ip THIS_HOST_IP --mpy MICROPYTHON_DEVICE",
+    );
     return 2;
   }
   const { pairs } = loadAll(cli);
@@ -155,7 +163,11 @@ export async function recordMain(cli: Cli): Promise<number> {
       );
       if (info.stderr) throw new Error(`MicroPython board reported an error while probing versions: ${info.stderr}`);
       const [machine, release, version] = info.stdout.split(/\r?\n/)[0]!.split("|");
-      if (!/wlan True/.test(info.stdout)) throw new Error("The MicroPython board is not on Wi-Fi (network.WLAN(STA_IF).isconnected() is False); connect it in boot.py first");
+      if (!/wlan True/.test(info.stdout)) {
+        throw new Error(
+          "The MicroPython board is not on Wi-Fi (network.WLAN(STA_IF).isconnected() is False); connect it in boot.py first",
+        );
+      }
       const umqttLine = /umqtt (.*)/.exec(info.stdout)?.[1] ?? "unknown";
       const lines = retarget(trace.script, cli.boardIp, 1883);
       const sides: TraceFile["side_actions"] = [];
@@ -164,7 +176,9 @@ export async function recordMain(cli: Cli): Promise<number> {
       const t0 = Date.now();
       for (const sa of trace.side_actions.filter((s) => s.at === "setup")) {
         if (sa.cmd[0] === "mosquitto_sub") {
-          bg.push(run(sub(sa.cmd)).then((r) => void sides.push({ t_ms: Date.now() - t0, at: sa.at, cmd: sa.cmd, ...r })));
+          bg.push(
+            run(sub(sa.cmd)).then((r) => void sides.push({ t_ms: Date.now() - t0, at: sa.at, cmd: sa.cmd, ...r })),
+          );
           await new Promise((r) => setTimeout(r, 500));
         } else sides.push({ t_ms: Date.now() - t0, at: sa.at, cmd: sa.cmd, ...(await run(sub(sa.cmd))) });
       }
@@ -199,7 +213,9 @@ export async function recordMain(cli: Cli): Promise<number> {
       repl.exit();
       await tap.settle(200, 3000);
       const capture = tap.verifier.finish();
-      if (capture.problems.length) throw new Error(`invalid capture from the tap: ${capture.problems.map((p) => p.message).join("; ")}`);
+      if (capture.problems.length) {
+        throw new Error(`invalid capture from the tap: ${capture.problems.map((p) => p.message).join("; ")}`);
+      }
       const report = parseBoardReport(stdout, lines);
       const firstOpen = capture.records.find((r) => r.kind === "O");
       const base = firstOpen && "us" in firstOpen ? firstOpen.us : 0;
@@ -210,7 +226,14 @@ export async function recordMain(cli: Cli): Promise<number> {
         if (r.kind === "O") connections.push({ conn: r.conn, t_open_ms: ms(r.us), ends: {} });
         if (r.kind === "R" || r.kind === "M") {
           const d = r.kind === "R" ? decodePacket(r.bytes) : null;
-          packets.push({ conn: r.conn, dir: r.dir, t_ms: ms(r.us), type: d ? d.type : "INCOMPLETE", len: r.kind === "R" ? r.len : r.bytes.length, hex: toHex(r.bytes) });
+          packets.push({
+            conn: r.conn,
+            dir: r.dir,
+            t_ms: ms(r.us),
+            type: d ? d.type : "INCOMPLETE",
+            len: r.kind === "R" ? r.len : r.bytes.length,
+            hex: toHex(r.bytes),
+          });
         }
         if (r.kind === "C") {
           const c = connections.find((x) => x.conn === r.conn);
@@ -239,7 +262,12 @@ export async function recordMain(cli: Cli): Promise<number> {
         connections,
         chunks: [],
         side_actions: sides,
-        client_process: { exit_code: stderr ? 1 : 0, killed_on_timeout: false, stderr: stderr ? stderr.split("\n") : [], other_stdout: report.other },
+        client_process: {
+          exit_code: stderr ? 1 : 0,
+          killed_on_timeout: false,
+          stderr: stderr ? stderr.split("\n") : [],
+          other_stdout: report.other,
+        },
         broker_log: { anon: broker.mosquitto.log.slice() },
         notes: [
           "Recorded by hil/host --record through the ESP32 tap. calls[].t_ms are the board's ticks_ms since the program started; packets[].t_ms are the tap's clock since the first connection. The two clocks are not aligned.",

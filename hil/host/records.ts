@@ -43,7 +43,8 @@ export type ProblemKind =
   | "bad-record"
   | "no-session"
   | "truncated-packet"
-  | "link-lost";
+  | "link-lost"
+  | "incomplete";
 
 /** One problem found in the serial stream. */
 export interface Problem {
@@ -200,7 +201,9 @@ export class CaptureVerifier {
         if (last?.kind === "noise" && last.line === lineNo - 1 - this.#noiseRun) {
           // one problem per run of noise lines
           this.#noiseRun++;
-          last.message = `lines ${last.line}-${lineNo} are not records (noise on the serial link), first: ${clip(this.#noiseFirst)}`;
+          last.message = `lines ${last.line}-${lineNo} are not records (noise on the serial link), first: ${
+            clip(this.#noiseFirst)
+          }`;
         } else {
           this.#noiseRun = 0;
           this.#noiseFirst = line;
@@ -291,6 +294,11 @@ export class CaptureVerifier {
   /** Note that the serial device went away (EIO, unplugged, socat exited). */
   linkLost(message: string): void {
     this.#problem("link-lost", 0, message);
+  }
+
+  /** Record a problem found by the caller (e.g. the capture ended too early). */
+  note(kind: ProblemKind, message: string): void {
+    this.#problem(kind, 0, message);
   }
 
   /** The verified capture so far. */

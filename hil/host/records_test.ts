@@ -56,7 +56,12 @@ test("verifyCapture() reports noise inside a session, once per run of noise line
 });
 
 test("verifyCapture() reports a rig reset mid-session", () => {
-  const lines = [...SESSION.slice(0, 4), ...BOOT.split("\r\n").filter((l) => l.startsWith("R ")), rec("H 0 90 mqtt-tap/1.0.0 listen=1883"), rec("O 1 95 0 x")];
+  const lines = [
+    ...SESSION.slice(0, 4),
+    ...BOOT.split("\r\n").filter((l) => l.startsWith("R ")),
+    rec("H 0 90 mqtt-tap/1.0.0 listen=1883"),
+    rec("O 1 95 0 x"),
+  ];
   const c = verifyCapture(lines.join("\n"));
   assert.ok(c.problems.some((p) => p.kind === "rig-reset"), JSON.stringify(c.problems));
   assert.ok(c.problems.some((p) => p.kind === "noise"));

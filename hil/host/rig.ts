@@ -114,11 +114,44 @@ export interface TestCert {
 export function makeCert(): TestCert {
   const dir = mkdtempSync(join(tmpdir(), "hil-tls-"));
   const f = (n: string): string => join(dir, n);
-  writeFileSync(f("leaf.ext"), "basicConstraints=critical,CA:FALSE\nsubjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n");
+  writeFileSync(
+    f("leaf.ext"),
+    "basicConstraints=critical,CA:FALSE\nsubjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n",
+  );
   const steps: string[][] = [
-    ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=hil test CA", "-keyout", f("ca.key"), "-out", f("ca.pem")],
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-days",
+      "2",
+      "-subj",
+      "/CN=hil test CA",
+      "-keyout",
+      f("ca.key"),
+      "-out",
+      f("ca.pem"),
+    ],
     ["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", f("key.pem"), "-out", f("leaf.csr")],
-    ["x509", "-req", "-in", f("leaf.csr"), "-CA", f("ca.pem"), "-CAkey", f("ca.key"), "-CAcreateserial", "-days", "2", "-extfile", f("leaf.ext"), "-out", f("cert.pem")],
+    [
+      "x509",
+      "-req",
+      "-in",
+      f("leaf.csr"),
+      "-CA",
+      f("ca.pem"),
+      "-CAkey",
+      f("ca.key"),
+      "-CAcreateserial",
+      "-days",
+      "2",
+      "-extfile",
+      f("leaf.ext"),
+      "-out",
+      f("cert.pem"),
+    ],
   ];
   for (const args of steps) {
     const r = spawnSync("openssl", args, { encoding: "utf8" });

@@ -15,7 +15,7 @@ import { decodePacket } from "./mqtt_decode.ts";
 import { fromRecords, fromTrace, type Observed, type TraceFile } from "./observed.ts";
 import { toPcap } from "./pcap.ts";
 import type { Capture, CaptureRecord } from "./records.ts";
-import { type Child, makeCert, startEmulatedRig, startTlsTerminator, type TestCert } from "./rig.ts";
+import { type Child, startEmulatedRig, startTlsTerminator, type TestCert } from "./rig.ts";
 import { runSteps, type Scenario, type StepsResult } from "./scenario.ts";
 import { SerialLink } from "./serial.ts";
 
@@ -144,6 +144,17 @@ export async function runScenario(sc: Scenario, trace: TraceFile, ctx: RunContex
       const closed = c.records.filter((r) => r.kind === "C" || r.kind === "U").length;
       return opened === closed;
     });
+    const c = serial.verifier.finish();
+    const open = c.records.filter((r) => r.kind === "O").map((r) => (r as { conn: number }).conn)
+      .filter((conn) => !c.records.some((r) => (r.kind === "C" || r.kind === "U") && r.conn === conn));
+    if (open.length && !c.problems.length) {
+      serial.verifier.note(
+        "incomplete",
+        `the rig never reported the end of connection(s) ${
+          open.join(", ")
+        }: records are missing (serial link too slow, or the rig stalled)`,
+      );
+    }
   } catch (e) {
     errors.push(`harness error: ${(e as Error).message}`);
   } finally {

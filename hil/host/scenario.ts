@@ -160,7 +160,10 @@ export function stepCode(s: Step): string {
 
 const DEBUG_LINE = /^(Client \S* (sending|received) |Subscribed \(mid: )/;
 
-function runCmd(cmd: string[], debugObserver = false): { done: Promise<{ rc: number; stdout: string[] }>; subscribed: Promise<void> } {
+function runCmd(
+  cmd: string[],
+  debugObserver = false,
+): { done: Promise<{ rc: number; stdout: string[] }>; subscribed: Promise<void> } {
   // An observer runs with -d under stdbuf so its "Subscribed" line arrives at
   // once; the debug lines are removed from the stdout compared with the trace.
   const argv = debugObserver ? ["stdbuf", "-oL", ...cmd, "-d"] : cmd;

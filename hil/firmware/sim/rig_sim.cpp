@@ -163,7 +163,7 @@ struct Fault {
 struct StdioSerial : tap::SerialPort {
   uint64_t baud = 0;
   uint64_t last_us = mono_us();
-  double tokens = 4096;
+  double tokens = 128;  // like a UART FIFO: a small burst, then the line rate
   std::vector<Fault> faults;
   std::string line;          // the line being assembled for fault handling
   bool want_reset = false;
@@ -175,7 +175,7 @@ struct StdioSerial : tap::SerialPort {
     uint64_t now = mono_us();
     tokens += static_cast<double>(now - last_us) * static_cast<double>(baud) / 10.0 / 1e6;
     last_us = now;
-    if (tokens > 4096) tokens = 4096;
+    if (tokens > 128) tokens = 128;
     return static_cast<size_t>(tokens);
   }
   size_t write(const uint8_t* b, size_t n) override {
