@@ -25,6 +25,7 @@
 import { MQTTClient as Client } from "./client.ts";
 import type { Data } from "./client.ts";
 import { MQTTException } from "./codec/errors.ts";
+import type { Session } from "./session.ts";
 import type { QoS } from "./codec/packets.ts";
 import type { TlsOptions } from "./transport/types.ts";
 import type { TransportFactory } from "./transport/types.ts";
@@ -105,6 +106,11 @@ export class MQTTClient {
       transport: ssl_params.transport,
       callback: (m) => this.#cb?.(m.topicBytes, m.payload),
     });
+  }
+
+  /** @internal The engine under this shim (used by `./robust`). */
+  get _session(): Session {
+    return this.#c.session;
   }
 
   /** The last packet id used (umqtt's `pid`); the next one is `pid + 1`, wrapping 65535 to 1. */

@@ -178,3 +178,62 @@ export class FakeClock implements Clock {
     await flush();
   }
 }
+
+/** How {@linkcode autoAnswer} replies. */
+export interface AutoAnswerOptions {
+  /** CONNACK session-present flag (or a function of the connection number). */
+  sessionPresent?: boolean | ((n: number) => boolean);
+  /** CONNACK return code. */
+  returnCode?: number;
+  /** Answer SUBSCRIBE with SUBACK granting the requested QoS (default true). */
+  suback?: boolean;
+  /** Answer UNSUBSCRIBE (default true). */
+  unsuback?: boolean;
+  /** Answer PINGREQ (default true). */
+  pingresp?: boolean;
+  /** Answer QoS 1/2 PUBLISH with PUBACK/PUBREC and PUBREL with PUBCOMP (default true). */
+  acks?: boolean;
+}
+
+/**
+ * Make a {@linkcode FakeTransport} behave like a minimal broker: CONNACK,
+ * SUBACK, UNSUBACK, PINGRESP, PUBACK/PUBREC/PUBCOMP. `n` is the
+ * connection number (0-based) for per-connection answers.
+ */
+export function autoAnswer(t: FakeTransport, n: number, o: AutoAnswerOptions = {}): void {
+  t.onWrite = (b) => {
+    const type = b[0]! >> 4;
+    const idHex = (i: number): string => toHex(b.subarray(i, i + 2));
+    // Fixed header length (remaining length up to 2 bytes in tests).
+    const hl = b[1]! & 0x80 ? 3 : 2;
+    if (type === 1) {
+      const sp = typeof o.sessionPresent === "function" ? o.sessionPresent(n) : o.sessionPresent ?? false;
+      const rc = o.returnCode ?? 0;
+      t.receive(`2002${sp && rc === 0 ? "01" : "00"}${rc.toString(16).padStart(2, "0")}`);
+    } else if (type === 8 && o.suback !== false) {
+      // Grant each requested QoS.
+      const codes: string[] = [];
+      let i = hl + 2;
+      while (i < b.length) {
+        const len = (b[i]! << 8) | b[i + 1]!;
+        i += 2 + len;
+        codes.push(b[i]!.toString(16).padStart(2, "0"));
+        i++;
+      }
+      t.receive(`90${(2 + codes.length).toString(16).padStart(2, "0")}${idHex(hl)}${codes.join("")}`);
+    } else if (type === 10 && o.unsuback !== false) {
+      t.receive(`b002${idHex(hl)}`);
+    } else if (type === 12 && o.pingresp !== false) {
+      t.receive("d000");
+    } else if (type === 3 && o.acks !== false) {
+      const qos = (b[0]! >> 1) & 3;
+      if (qos > 0) {
+        const tl = (b[hl]! << 8) | b[hl + 1]!;
+        const id = idHex(hl + 2 + tl);
+        t.receive(qos === 1 ? `4002${id}` : `5002${id}`);
+      }
+    } else if (type === 6 && o.acks !== false) {
+      t.receive(`7002${idHex(2)}`);
+    }
+  };
+}
