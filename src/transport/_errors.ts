@@ -27,7 +27,7 @@ const VERIFY_TEXT =
 
 /** Markers of the server refusing the client's certificate (or its absence). */
 const PEER_REFUSED =
-  /CertificateRequired|CERTIFICATE_REQUIRED|BadCertificate|BAD_CERTIFICATE|UnknownCA|UNKNOWN_CA|HANDSHAKE_FAILURE|HandshakeFailure/;
+  /CertificateRequired|BadCertificate|UnknownCA|HandshakeFailure|CERTIFICATE_REQUIRED|BAD_CERTIFICATE|UNKNOWN_CA|HANDSHAKE_FAILURE|alert (?:certificate required|bad certificate|unknown ca|handshake failure)/;
 
 /**
  * Wrap a TLS failure in an error whose message names the problem:
