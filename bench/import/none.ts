@@ -1,0 +1,2 @@
+// Cold-start baseline: a process that imports nothing.
+export {};
