@@ -77,7 +77,7 @@ export class MQTTClient extends SimpleClient {
     ssl_params: SslParams = {},
   ) {
     super(client_id, server, port, user, password, keepalive, ssl, ssl_params);
-    this._session.keepInflightOnDrop = true;
+    this._session.alwaysKeepInflight = true;
   }
 
   /**

@@ -126,6 +126,8 @@ export class Session {
   #commandTimeout: number;
   /** Keep unacknowledged QoS 1/2 publishes (and their callers waiting) across a lost connection. */
   keepInflightOnDrop = false;
+  /** Always keep unacknowledged publishes across drops (umqtt.robust's retrying client). */
+  alwaysKeepInflight = false;
   /** Queue publishes made while offline; `null` rejects them. */
   offline: OfflinePolicy | null = null;
 
@@ -559,10 +561,10 @@ export class Session {
     } catch {
       // The link is already gone; closing is all that is left.
     }
-    const keep = this.keepInflightOnDrop;
-    this.keepInflightOnDrop = false;
+    const keep = [this.keepInflightOnDrop, this.alwaysKeepInflight] as const;
+    this.keepInflightOnDrop = this.alwaysKeepInflight = false;
     this.#fail(err);
-    this.keepInflightOnDrop = keep;
+    [this.keepInflightOnDrop, this.alwaysKeepInflight] = keep;
     t.close();
   }
 
@@ -846,7 +848,7 @@ export class Session {
     const pending = [...this.#pending.values()];
     this.#pending.clear();
     for (const w of pending) w.reject(error);
-    if (this.keepInflightOnDrop) {
+    if (this.keepInflightOnDrop || this.alwaysKeepInflight) {
       // Kept, callers still waiting: resent after the reconnect.
     } else if (this.#persistent) {
       // Kept for resending on the next connect({ cleanSession: false }); callers are told now.
