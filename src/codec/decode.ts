@@ -102,6 +102,9 @@ export class PacketDecoder {
    */
   hasPacket(): boolean {
     const have = this.#end - this.#start;
+    if (have < 1) return false;
+    // A bad first byte makes next() throw at once: report it as ready.
+    if (headerError(this.#buf[this.#start]!) !== null) return true;
     if (have < 2) return false;
     const rl = readRemainingLength(this.#buf, this.#start + 1, this.#end);
     if (rl === null) return false;
@@ -119,8 +122,12 @@ export class PacketDecoder {
     const buf = this.#buf;
     const s = this.#start;
     const have = this.#end - s;
-    if (have < 2) return null;
+    if (have < 1) return null;
     const first = buf[s]!;
+    // Check the first byte before anything else so garbage fails fast.
+    const bad = headerError(first);
+    if (bad !== null) throw new MalformedPacketError(bad);
+    if (have < 2) return null;
     const rlr = readRemainingLength(buf, s + 1, this.#end);
     if (rlr === null) return null;
     const [rl, rlSize] = rlr;
@@ -130,11 +137,7 @@ export class PacketDecoder {
         `Packet of ${total} bytes exceeds maxPacketSize ${this.#max} (type ${first >> 4})`,
       );
     }
-    if (have < total) {
-      // Check the header early so garbage fails fast instead of waiting for bytes.
-      checkFlags(first);
-      return null;
-    }
+    if (have < total) return null;
     const body = buf.subarray(s + 1 + rlSize, s + total);
     this.#start += total;
     if (this.#start === this.#end) {
@@ -147,24 +150,18 @@ export class PacketDecoder {
   }
 }
 
-function checkFlags(first: number): void {
+/** What is wrong with a packet's first byte, or `null` if nothing. */
+function headerError(first: number): string | null {
   const type = first >> 4;
   const flags = first & 0x0f;
   if (type === 0 || type === 15) {
-    throw new MalformedPacketError(`Unknown packet type ${type} (first byte 0x${hex(first)}) [MQTT-2.2.1]`);
+    return `Unknown packet type ${type} (first byte 0x${hex(first)}) [MQTT-2.2.1]`;
   }
   if (type === 3) {
-    if ((flags & 0x06) === 0x06) {
-      throw new MalformedPacketError("PUBLISH with QoS 3 (both QoS bits set) [MQTT-3.3.1-4]");
-    }
-    return;
+    return (flags & 0x06) === 0x06 ? "PUBLISH with QoS 3 (both QoS bits set) [MQTT-3.3.1-4]" : null;
   }
   const want = type === 6 || type === 8 || type === 10 ? 2 : 0;
-  if (flags !== want) {
-    throw new MalformedPacketError(
-      `${NAMES[type]} reserved flags must be ${want}, got ${flags} [MQTT-2.2.2-1]`,
-    );
-  }
+  return flags === want ? null : `${NAMES[type]} reserved flags must be ${want}, got ${flags} [MQTT-2.2.2-1]`;
 }
 
 const NAMES = [
@@ -240,8 +237,8 @@ class Reader {
   }
 }
 
+/** Decode a whole packet whose first byte passed {@linkcode headerError}. */
 function decodeBody(first: number, body: Uint8Array): Packet {
-  checkFlags(first);
   const type = first >> 4;
   switch (type) {
     case 3: {

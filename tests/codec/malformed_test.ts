@@ -369,6 +369,24 @@ test("PacketDecoder.next() refuses reserved flags, unknown types and QoS 3 from 
   }
 });
 
+test("PacketDecoder refuses a bad first byte before the remaining length arrives", () => {
+  for (
+    const [first, fragment] of [[0x46, "PUBACK reserved flags must be 0, got 6"], [0x00, "Unknown packet type 0"], [
+      0x37,
+      "QoS 3",
+    ]] as const
+  ) {
+    const d = new PacketDecoder();
+    d.feed(new Uint8Array([first]));
+    assert.equal(d.hasPacket(), true, "hasPacket() must let the reader reach the error");
+    assert.throws(() => d.next(), isMalformed(fragment));
+  }
+  const ok = new PacketDecoder();
+  ok.feed(new Uint8Array([0x30]));
+  assert.equal(ok.hasPacket(), false);
+  assert.equal(ok.next(), null);
+});
+
 test("PacketDecoder.next() refuses an oversize packet as soon as its header is read", () => {
   const d = new PacketDecoder({ maxPacketSize: 1024 });
   d.feed(hex("30"));
