@@ -166,12 +166,18 @@ export function makeCert(): TestCert {
  * @param cert The server certificate.
  * @param listenPort Port for TLS clients.
  * @param toPort Plain TCP port (the tap).
+ * @param toHost Address of the tap (the board's IP in board mode).
  * @returns The socat process.
  */
-export async function startTlsTerminator(cert: TestCert, listenPort: number, toPort: number): Promise<Child> {
+export async function startTlsTerminator(
+  cert: TestCert,
+  listenPort: number,
+  toPort: number,
+  toHost = "127.0.0.1",
+): Promise<Child> {
   const p = spawn("socat", [
     `OPENSSL-LISTEN:${listenPort},bind=127.0.0.1,reuseaddr,fork,cert=${cert.certFile},key=${cert.keyFile},verify=0`,
-    `TCP:127.0.0.1:${toPort},nodelay`,
+    `TCP:${toHost}:${toPort},nodelay`,
   ], { stdio: "ignore" });
   const c = track(p, "socat TLS terminator");
   // Wait for the listening socket without connecting to it: a probe connection

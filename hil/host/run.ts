@@ -123,19 +123,17 @@ export async function runScenario(sc: Scenario, trace: TraceFile, ctx: RunContex
     if (sc.endpoint === "tls") {
       if (!ctx.cert) throw new Error("tls scenario needs a certificate (openssl missing?)");
       const tlsPort = await freePort();
-      const term: Child = await startTlsTerminator(ctx.cert, tlsPort, tapPort);
+      const term: Child = await startTlsTerminator(ctx.cert, tlsPort, tapPort, tapHost);
       cleanups.push(() => term.stop());
       clientPort = tlsPort;
     }
-    const startLine = serial.lines.length;
     steps = await runSteps(sc, {
-      host: tapHost === "127.0.0.1" || sc.endpoint === "tls" ? "127.0.0.1" : tapHost,
+      host: sc.endpoint === "tls" ? "127.0.0.1" : tapHost, // tls: the terminator runs on this machine
       port: clientPort,
       brokerPort: broker.ports.anon,
       brokerHost: "127.0.0.1",
       ...(ctx.cert ? { caPem: ctx.cert.certPem } : {}),
     });
-    void startLine;
     // let the rig report the last packets and connection ends
     const s = serial;
     await serial.settle(150, 3000, () => {
