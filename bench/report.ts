@@ -99,7 +99,9 @@ export function renderMarkdown(r: Results): string {
     `| ours (\`mod.ts\`) | ${fmt(s.ours.minified / 1024)} KiB | ${fmt(s.ours.gzip / 1024)} KiB ${
       okBundle ? "✓" : "**✗**"
     } (target ≤ 8 KiB) | ${s.ours.deps} |`,
-    `| MQTT.js ${r.versions.mqttjs} | ${fmt(s.mqttjs.minified / 1024)} KiB | ${fmt(s.mqttjs.gzip / 1024)} KiB | ${s.mqttjs.deps} |`,
+    `| MQTT.js ${r.versions.mqttjs} | ${fmt(s.mqttjs.minified / 1024)} KiB | ${
+      fmt(s.mqttjs.gzip / 1024)
+    } KiB | ${s.mqttjs.deps} |`,
     "",
     `Sizes: ours is \`${s.ours.how}\`; MQTT.js is ${s.mqttjs.how}. MQTT.js dependencies (transitive, production): ` +
       `${s.mqttjs.depNames.join(", ")}.`,
@@ -166,7 +168,11 @@ export function renderSvg(r: Results): string {
     `<rect width="100%" height="100%" fill="#fff"/>`,
     `<text x="10" y="20" font-size="14" font-weight="bold">Cost relative to the raw client on the same runtime (log scale, 1 = raw, shorter is better)</text>`,
     `<text x="10" y="38" fill="#444">${
-      esc(`${r.mode} run ${r.date.slice(0, 16)}, ${r.machine.nproc} × ${r.machine.cpu}; rates are shown as raw ÷ client, costs as client ÷ raw; ▏= target`)
+      esc(
+        `${r.mode} run ${
+          r.date.slice(0, 16)
+        }, ${r.machine.nproc} × ${r.machine.cpu}; rates are shown as raw ÷ client, costs as client ÷ raw; ▏= target`,
+      )
     }</text>`,
   );
   let lx = 10;
@@ -195,9 +201,11 @@ export function renderSvg(r: Results): string {
       const x1 = x(1);
       const x2 = x(cost);
       o.push(
-        `<rect x="${Math.min(x1, x2).toFixed(1)}" y="${y}" width="${Math.max(1, Math.abs(x2 - x1)).toFixed(1)}" height="${
-          barH - 2
-        }" fill="${s.color}"><title>${esc(`${RT_LABEL[s.rt]} ${KIND_LABEL[s.kind]}: ${fig.label} ${cost.toFixed(2)}× raw`)}</title></rect>`,
+        `<rect x="${Math.min(x1, x2).toFixed(1)}" y="${y}" width="${
+          Math.max(1, Math.abs(x2 - x1)).toFixed(1)
+        }" height="${barH - 2}" fill="${s.color}"><title>${
+          esc(`${RT_LABEL[s.rt]} ${KIND_LABEL[s.kind]}: ${fig.label} ${cost.toFixed(2)}× raw`)
+        }</title></rect>`,
         `<text x="${(Math.max(x1, x2) + 3).toFixed(1)}" y="${y + barH - 3}" font-size="9">${cost.toFixed(2)}</text>`,
       );
     });

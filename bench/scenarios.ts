@@ -110,7 +110,12 @@ export interface ConnectResult {
 }
 
 /** Open and cleanly close `n` connections one after another. */
-export async function connectionRate(kind: ClientKind, port: number, n: number, prefix: string): Promise<ConnectResult> {
+export async function connectionRate(
+  kind: ClientKind,
+  port: number,
+  n: number,
+  prefix: string,
+): Promise<ConnectResult> {
   const t0 = performance.now();
   for (let i = 0; i < n; i++) {
     const c = await connectClient(kind, port, `${prefix}-${i}`);

@@ -8,6 +8,20 @@
 import { epochMs } from "./scenarios.ts";
 import { RawClient, rawPublishPacket } from "./raw.ts";
 
+/**
+ * mosquitto settings for benchmarking: quiet (logging every packet would make
+ * the broker the benchmark), no queue or in-flight limits (with the default
+ * `max_inflight_messages 20`, mosquitto 2.0 acknowledges but drops incoming
+ * QoS 2 publishes beyond 20 in flight), and TCP_NODELAY so acknowledgements
+ * are not held back by Nagle's algorithm.
+ */
+export const BENCH_BROKER_GLOBAL: string[] = [
+  "log_type none",
+  "max_queued_messages 0",
+  "max_inflight_messages 0",
+  "set_tcp_nodelay true",
+];
+
 /** A subscriber that counts arrivals on the topic it is armed with. */
 export class CountingSink {
   #client = new RawClient();
@@ -86,7 +100,13 @@ export class Echo {
   #client = new RawClient();
 
   /** Connect, subscribe to `pingTopic`, and start answering. */
-  async start(port: number, clientId: string, pingTopic: string, pongTopic: string, payload: Uint8Array): Promise<void> {
+  async start(
+    port: number,
+    clientId: string,
+    pingTopic: string,
+    pongTopic: string,
+    payload: Uint8Array,
+  ): Promise<void> {
     const pong = rawPublishPacket(pongTopic, payload, 0);
     await this.#client.connect("127.0.0.1", port, clientId);
     this.#client.onMessage = () => {

@@ -100,7 +100,9 @@ function run(cmd: string, args: string[]): string {
 }
 
 /** The machine and tool versions, for the report. */
-export function machineInfo(root: string): { machine: Record<string, string | number>; versions: Record<string, string> } {
+export function machineInfo(
+  root: string,
+): { machine: Record<string, string | number>; versions: Record<string, string> } {
   const cpuinfo = existsSync("/proc/cpuinfo") ? readFileSync("/proc/cpuinfo", "utf8") : "";
   const model = /model name\s*:\s*(.*)/.exec(cpuinfo)?.[1] ?? cpus()[0]?.model ?? "unknown";
   const bin = join(root, "node_modules", ".bin");
