@@ -80,7 +80,13 @@ export interface ClientOptions {
   clock?: Clock | undefined;
   /** Largest incoming packet accepted, in bytes. @default {268435460} */
   maxPacketSize?: number | undefined;
-  /** Most QoS 1/2 publishes awaiting acknowledgement at once. @default {64} */
+  /**
+   * Most QoS 1/2 publishes awaiting acknowledgement at once. Keep it at or
+   * below the broker's receive maximum (mosquitto's `max_inflight_messages`,
+   * 20 by default): beyond it mosquitto acknowledges QoS 1 messages from
+   * MQTT 3.1.1 clients without delivering them.
+   * @default {20}
+   */
   maxInflight?: number | undefined;
   /** Deadline for each acknowledgement (PUBACK, PUBCOMP, SUBACK, UNSUBACK, PINGRESP) in ms; 0 = none. @default {0} */
   commandTimeout?: number | undefined;

@@ -39,7 +39,13 @@ export interface SessionOptions {
   autoKeepalive?: boolean | undefined;
   /** How long to wait for PINGRESP before declaring the link dead (ms). @default {min(keepalive, 30 s)} */
   pingTimeout?: number | undefined;
-  /** Most QoS 1/2 publishes awaiting acknowledgement at once. @default {64} */
+  /**
+   * Most QoS 1/2 publishes awaiting acknowledgement at once. Keep it at or
+   * below the broker's receive maximum (mosquitto's `max_inflight_messages`,
+   * 20 by default): beyond it mosquitto acknowledges QoS 1 messages from
+   * MQTT 3.1.1 clients without delivering them.
+   * @default {20}
+   */
   maxInflight?: number | undefined;
   /** Deadline for each acknowledgement (PUBACK, PUBCOMP, SUBACK, UNSUBACK, PINGRESP), in ms; 0 = none. @default {0} */
   commandTimeout?: number | undefined;
@@ -112,6 +118,7 @@ export class Session {
   #waitMsg: Waiter<number | null>[] = [];
   #pingWaiters: Waiter<void>[] = [];
   #slotWaiters: (() => void)[] = [];
+  #reserved = 0;
   #queue: Queued[] = [];
   #closeWaiters: ((e: Error) => void)[] = [];
   #lastId = 0;
@@ -138,7 +145,7 @@ export class Session {
     this.#opts = options;
     this.#clock = options.clock ?? systemClock;
     this.#decoder = new PacketDecoder({ maxPacketSize: options.maxPacketSize });
-    const mi = options.maxInflight ?? 64;
+    const mi = options.maxInflight ?? 20;
     if (typeof mi !== "number" || !Number.isInteger(mi) || mi < 1 || mi > MAX_PACKET_ID) {
       throw new RangeError(`maxInflight must be an integer in 1..65535, got ${String(mi)}`);
     }
@@ -347,8 +354,10 @@ export class Session {
         this.#queue.push({ packet, topicBytes, resolve, reject });
       });
     }
-    if (this.#slotWaiters.length > 0 || (packet.qos > 0 && this.#outgoing.size >= this.#maxInflight)) {
+    if (this.#slotWaiters.length > 0 || (packet.qos > 0 && this.#outgoing.size + this.#reserved >= this.#maxInflight)) {
+      // Wait for a slot; the releaser reserves it for us so no one overtakes.
       await new Promise<void>((resolve) => this.#slotWaiters.push(resolve));
+      this.#reserved--;
       options?.signal?.throwIfAborted();
       if (this.#closed) return this.publish(packet, topicBytes, options);
     }
@@ -830,7 +839,8 @@ export class Session {
   }
 
   #releaseSlots(): void {
-    while (this.#slotWaiters.length > 0 && (this.#outgoing.size < this.#maxInflight || this.#closed)) {
+    while (this.#slotWaiters.length > 0 && (this.#outgoing.size + this.#reserved < this.#maxInflight || this.#closed)) {
+      this.#reserved++;
       this.#slotWaiters.shift()!();
     }
   }
