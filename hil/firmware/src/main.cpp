@@ -150,7 +150,7 @@ void setup() {
   tap::TapConfig cfg;
   cfg.listen_port = TAP_LISTEN_PORT;
   cfg.ring_capacity = 48 * 1024;
-  cfg.packet_cap = 16 * 1024;
+  cfg.packet_cap = 24 * 1024;  // n10 sends a 16388-byte SUBSCRIBE; its hex line (33 KB) still fits the ring
   cfg.max_connections = 4;
   tap::load_settings(settings, cfg);
   std::string ssid, pass;
