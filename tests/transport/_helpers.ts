@@ -9,6 +9,21 @@ import { MQTTClient } from "../../src/client.ts";
 import type { ClientOptions } from "../../src/client.ts";
 import type { Message } from "../../src/message.ts";
 import type { TestPki } from "../_tls.ts";
+import { type Mosquitto, type MosquittoOptions, startMosquitto } from "../../scripts/mosquitto.ts";
+
+/**
+ * `startMosquitto`, tried up to three times: a free port found by
+ * `freePort()` can be taken by another process before mosquitto binds it.
+ */
+export async function startBroker(options: MosquittoOptions = {}): Promise<Mosquitto> {
+  for (let attempt = 1;; attempt++) {
+    try {
+      return await startMosquitto(options);
+    } catch (e) {
+      if (attempt >= 3 || !/did not start on port/.test(String(e))) throw e;
+    }
+  }
+}
 
 /** Name of the runtime running the test. */
 export const runtime: "bun" | "deno" | "node" = "Bun" in globalThis ? "bun" : "Deno" in globalThis ? "deno" : "node";

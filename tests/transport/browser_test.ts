@@ -9,10 +9,9 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import { buildBundle } from "../../scripts/build_bundle.ts";
-import { startMosquitto } from "../../scripts/mosquitto.ts";
 import { makeTestPki } from "../_tls.ts";
 import { startAedesWs } from "./_aedes_ws.ts";
-import { wsListener } from "./_helpers.ts";
+import { startBroker, wsListener } from "./_helpers.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const EXAMPLE = fileURLToPath(new URL("../../examples/browser/", import.meta.url));
@@ -62,7 +61,7 @@ test("examples/browser round-trips messages in headless Chromium over ws:// (mos
   ];
   try {
     const bundle = buildBundle(join(out, "umqtt.js"));
-    const m = await startMosquitto({ extraListeners: [{ lines: wsListener() }, { lines: wsListener(pki) }] });
+    const m = await startBroker({ extraListeners: [{ lines: wsListener() }, { lines: wsListener(pki) }] });
     cleanups.push(() => m.stop());
     const aedes = await startAedesWs();
     cleanups.push(() => aedes.stop());

@@ -3,12 +3,11 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { MQTTClient } from "../../src/client.ts";
-import { startMosquitto } from "../../scripts/mosquitto.ts";
 import { loggingTransport } from "../../examples/custom_transport.ts";
-import { wsListener } from "./_helpers.ts";
+import { startBroker, wsListener } from "./_helpers.ts";
 
 test("loggingTransport() from examples/custom_transport.ts carries a session and logs the exact bytes", async () => {
-  const m = await startMosquitto({ extraListeners: [{ lines: wsListener() }] });
+  const m = await startBroker({ extraListeners: [{ lines: wsListener() }] });
   try {
     for (const server of [`mqtt://127.0.0.1:${m.port}`, `ws://127.0.0.1:${m.extraPorts[0]}/mqtt`]) {
       const lines: string[] = [];
@@ -32,7 +31,7 @@ test("loggingTransport() from examples/custom_transport.ts carries a session and
 });
 
 test("examples/custom_transport.ts runs as a program and shows its traffic", async () => {
-  const m = await startMosquitto();
+  const m = await startBroker();
   try {
     const exe = "Bun" in globalThis
       ? process.execPath

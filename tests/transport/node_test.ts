@@ -6,9 +6,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildBundle } from "../../scripts/build_bundle.ts";
-import { startMosquitto } from "../../scripts/mosquitto.ts";
 import { makeTestPki } from "../_tls.ts";
-import { tlsListener, wsListener } from "./_helpers.ts";
+import { startBroker, tlsListener, wsListener } from "./_helpers.ts";
 
 const SMOKE = fileURLToPath(new URL("./_node_smoke.mjs", import.meta.url));
 
@@ -33,7 +32,7 @@ test("the bundled client on Node round-trips over TCP, TLS, mutual TLS and WebSo
   const pki = makeTestPki();
   try {
     const bundle = buildBundle(join(out, "umqtt.js"));
-    const m = await startMosquitto({
+    const m = await startBroker({
       extraListeners: [{ lines: tlsListener(pki) }, { lines: tlsListener(pki, true) }, { lines: wsListener() }],
     });
     try {

@@ -5,9 +5,8 @@ import type { AddressInfo } from "node:net";
 import { MQTTClient } from "../../src/client.ts";
 import { ConnectionClosedError } from "../../src/codec/errors.ts";
 import { connectNative } from "../../src/transport/mod.ts";
-import { startMosquitto } from "../../scripts/mosquitto.ts";
 import { makeTestPki, type TestPki } from "../_tls.ts";
-import { roundTrip, runtime, tlsListener } from "./_helpers.ts";
+import { roundTrip, runtime, startBroker, tlsListener } from "./_helpers.ts";
 
 interface Rig {
   pki: TestPki;
@@ -21,7 +20,7 @@ interface Rig {
 async function withBroker(fn: (rig: Rig) => Promise<void>): Promise<string[]> {
   const pki = makeTestPki();
   try {
-    const m = await startMosquitto({
+    const m = await startBroker({
       extraListeners: [{ lines: tlsListener(pki) }, { lines: tlsListener(pki, true) }],
     });
     try {

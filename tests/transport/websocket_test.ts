@@ -6,13 +6,12 @@ import { WebSocketServer } from "ws";
 import { MQTTClient } from "../../src/client.ts";
 import { ConnectionClosedError } from "../../src/codec/errors.ts";
 import type { Message } from "../../src/message.ts";
-import { startMosquitto } from "../../scripts/mosquitto.ts";
 import { makeTestPki } from "../_tls.ts";
 import { startAedesWs } from "./_aedes_ws.ts";
-import { roundTrip, runtime, wsListener } from "./_helpers.ts";
+import { roundTrip, runtime, startBroker, wsListener } from "./_helpers.ts";
 
 test("MQTTClient over ws:// round-trips a message through mosquitto", async () => {
-  const m = await startMosquitto({ extraListeners: [{ lines: wsListener() }] });
+  const m = await startBroker({ extraListeners: [{ lines: wsListener() }] });
   try {
     await roundTrip(`ws://127.0.0.1:${m.extraPorts[0]}/mqtt`);
   } finally {
@@ -23,7 +22,7 @@ test("MQTTClient over ws:// round-trips a message through mosquitto", async () =
 test("MQTTClient over wss:// verifies mosquitto against caCerts and round-trips a message", async () => {
   const pki = makeTestPki();
   try {
-    const m = await startMosquitto({ extraListeners: [{ lines: wsListener(pki) }] });
+    const m = await startBroker({ extraListeners: [{ lines: wsListener(pki) }] });
     try {
       await roundTrip(`wss://localhost:${m.extraPorts[0]}/mqtt`, { tls: { caCerts: [pki.caPem] } });
     } finally {
@@ -37,7 +36,7 @@ test("MQTTClient over wss:// verifies mosquitto against caCerts and round-trips 
 test("MQTTClient over wss:// rejects a certificate from an untrusted CA", async () => {
   const pki = makeTestPki();
   try {
-    const m = await startMosquitto({ extraListeners: [{ lines: wsListener(pki) }] });
+    const m = await startBroker({ extraListeners: [{ lines: wsListener(pki) }] });
     try {
       const port = m.extraPorts[0]!;
       const client = new MQTTClient(`wss-${runtime}`, `wss://localhost:${port}/mqtt`, {
@@ -173,5 +172,24 @@ test("MQTTClient over ws:// fails the connection when the server sends a text fr
     for (const c of wss.clients) c.terminate();
     await new Promise<void>((resolve) => wss.close(() => resolve()));
     await new Promise<void>((resolve) => http.close(() => resolve()));
+  }
+});
+
+test("MQTTClient over wss:// presents a client certificate to a mutual-TLS WebSocket listener", async () => {
+  const pki = makeTestPki();
+  try {
+    const m = await startBroker({
+      extraListeners: [{ lines: [...wsListener(pki), "require_certificate true", "use_identity_as_username true"] }],
+    });
+    try {
+      const server = `wss://localhost:${m.extraPorts[0]}/mqtt`;
+      await roundTrip(server, { tls: { caCerts: [pki.caPem], cert: pki.clientCert, key: pki.clientKey } });
+      const client = new MQTTClient(`wss-nocert-${runtime}`, server, { tls: { caCerts: [pki.caPem] } });
+      await assert.rejects(client.connect({ timeout: 10_000 }), ConnectionClosedError);
+    } finally {
+      await m.stop();
+    }
+  } finally {
+    pki.cleanup();
   }
 });
