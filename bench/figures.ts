@@ -6,7 +6,7 @@
  */
 
 /** Runtimes a worker can run on. */
-export type Runtime = "deno" | "bun";
+export type Runtime = "deno" | "bun" | "node";
 
 /** Identifiers of the measured figures. */
 export type FigureId =

@@ -5,11 +5,13 @@
  * `bench/results/latest.json`, `bench/results/chart.svg` and the results
  * section of `BENCHMARKS.md`.
  *
- * Usage: `deno run -A bench/main.ts [--quick] [--runtimes=deno,bun] [--reps=N] [--no-write]`
+ * Usage: `deno run -A bench/main.ts [--quick] [--runtimes=deno,bun,node] [--reps=N] [--no-write]`
+ * (Node is included by default when `node` is on PATH; it runs bundles of the
+ * worker built with `deno bundle`).
  *
  * @module
  */
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -92,12 +94,53 @@ export interface Results {
   errors: string[];
 }
 
+const NODE_CACHE = join(ROOT, "node_modules", ".cache", "umqtt-bench");
+const nodeBuilt = new Map<string, string>();
+
+/**
+ * Node runs no TypeScript: bundle `file` (and what it imports, including
+ * `mod.ts` with its Node transport) into one ESM file under node_modules,
+ * where Node resolves the external `mqtt` from node_modules as usual.
+ */
+function nodeFile(file: string): string {
+  let out = nodeBuilt.get(file);
+  if (out) return out;
+  mkdirSync(NODE_CACHE, { recursive: true });
+  out = join(NODE_CACHE, file.slice(ROOT.length + 1).replace(/[/\\]/g, "_").replace(/\.ts$/, ".mjs"));
+  const r = spawnSync(join(BIN, "deno"), [
+    "bundle",
+    "--quiet",
+    "--platform",
+    "deno",
+    "--external",
+    "mqtt",
+    "--format",
+    "esm",
+    "-o",
+    out,
+    file,
+  ], {
+    cwd: ROOT,
+    encoding: "utf8",
+  });
+  if (r.status !== 0) throw new Error(`Cannot bundle ${file} for Node: ${r.stderr}`);
+  nodeBuilt.set(file, out);
+  return out;
+}
+
+/** Whether a `node` binary is on PATH. */
+export function hasNode(): boolean {
+  return spawnSync("node", ["--version"], { stdio: "ignore" }).status === 0;
+}
+
 function workerArgv(runtime: Runtime, file: string, args: string[]): [string, string[]] {
   switch (runtime) {
     case "deno":
       return [join(BIN, "deno"), ["run", "-A", "--v8-flags=--expose-gc", file, ...args]];
     case "bun":
       return [join(BIN, "bun"), ["run", file, ...args]];
+    case "node":
+      return ["node", ["--expose-gc", nodeFile(file), ...args]];
   }
 }
 
@@ -315,7 +358,7 @@ if (import.meta.main) {
     argv.find((a) => a === `--${name}` || a.startsWith(`--${name}=`))?.split("=")[1] ??
       (argv.includes(`--${name}`) ? "" : undefined);
   const quick = flag("quick") !== undefined;
-  const runtimes = (flag("runtimes") || "deno,bun").split(",") as Runtime[];
+  const runtimes = (flag("runtimes") || (hasNode() ? "deno,bun,node" : "deno,bun")).split(",") as Runtime[];
   const reps = flag("reps") ? Number(flag("reps")) : undefined;
   const results = await runBenchmarks({ quick, runtimes, ...(reps ? { reps } : {}) });
   const md = renderMarkdown(results);

@@ -1,7 +1,7 @@
 /**
  * The raw baseline: a few hand-written MQTT 3.1.1 frames, a frame splitter,
  * and a socket that writes bytes straight to the runtime's native TCP API
- * (`Deno.connect` or `Bun.connect`). Nothing here shares code with `src/`, so
+ * (`Deno.connect`, `Bun.connect`, or `node:net` on Node). Nothing here shares code with `src/`, so
  * the raw client measures what the runtime and the broker allow, and the
  * benchmark's own counting subscriber does not depend on the code under test.
  *
@@ -151,7 +151,59 @@ export async function rawSocket(host: string, port: number, onData: (chunk: Uint
   };
   if (g.Bun) return await bunSocket(g.Bun, host, port, onData);
   if (g.Deno) return await denoSocket(g.Deno, host, port, onData);
-  throw new Error("rawSocket() needs Deno or Bun");
+  return await nodeSocket(host, port, onData);
+}
+
+interface NodeSock {
+  write(b: Uint8Array): boolean;
+  once(ev: string, f: () => void): void;
+  on(ev: string, f: (d: Uint8Array) => void): void;
+  setNoDelay(on: boolean): void;
+  destroy(): void;
+  end(): void;
+}
+
+async function nodeSocket(host: string, port: number, onData: (chunk: Uint8Array) => void): Promise<RawSocket> {
+  const net = (await import("node:net")) as unknown as {
+    connect(o: { host: string; port: number }, cb: () => void): NodeSock;
+  };
+  let ended = false;
+  let resolveClosed!: () => void;
+  const closed = new Promise<void>((r) => (resolveClosed = r));
+  const sock = await new Promise<NodeSock>((resolve, reject) => {
+    const s = net.connect({ host, port }, () => resolve(s));
+    s.once("error", () => reject(new Error(`raw connect to ${host}:${port} failed`)));
+  });
+  sock.setNoDelay(true);
+  sock.on("data", onData);
+  sock.once("close", () => {
+    ended = true;
+    resolveClosed();
+  });
+  sock.on("error", () => {});
+  let drained: Promise<void> | null = null;
+  return {
+    // Node buffers every write; wait for 'drain' only when it says its buffer is full.
+    write(bytes: Uint8Array): Promise<void> | void {
+      if (ended) return Promise.reject(new Error("raw socket closed"));
+      if (sock.write(bytes)) return drained ?? undefined;
+      drained ??= new Promise<void>((r) =>
+        sock.once("drain", () => {
+          drained = null;
+          r();
+        })
+      );
+      return drained;
+    },
+    close(): void {
+      if (ended) return;
+      ended = true;
+      sock.end();
+      sock.destroy();
+      resolveClosed();
+    },
+    closed,
+  };
 }
 
 async function denoSocket(

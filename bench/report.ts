@@ -13,7 +13,7 @@ const START = "<!-- bench:results:start -->";
 const END = "<!-- bench:results:end -->";
 
 const KIND_LABEL: Record<ClientKind, string> = { ours: "ours", mqttjs: "MQTT.js", raw: "raw" };
-const RT_LABEL: Record<Runtime, string> = { deno: "Deno", bun: "Bun" };
+const RT_LABEL: Record<Runtime, string> = { deno: "Deno", bun: "Bun", node: "Node" };
 
 function fmt(x: number): string {
   if (!Number.isFinite(x)) return "–";
@@ -146,6 +146,8 @@ export function renderSvg(r: Results): string {
     "deno-mqttjs": "#aec7e8",
     "bun-ours": "#d62728",
     "bun-mqttjs": "#ff9896",
+    "node-ours": "#2ca02c",
+    "node-mqttjs": "#98df8a",
   };
   for (const rt of rts) {
     for (const kind of ["ours", "mqttjs"] as ClientKind[]) {
@@ -212,7 +214,11 @@ export function renderSvg(r: Results): string {
     if (fig.target !== undefined) {
       const t = fig.better === "lower" ? fig.target : 1 / fig.target;
       const xt = x(t).toFixed(1);
-      o.push(`<line x1="${xt}" y1="${y0 + 2}" x2="${xt}" y2="${y0 + groupH - 8}" stroke="#2ca02c" stroke-width="2"/>`);
+      o.push(
+        `<line x1="${xt}" y1="${y0 + 2}" x2="${xt}" y2="${
+          y0 + groupH - 8
+        }" stroke="#000" stroke-width="2" stroke-dasharray="3 2"/>`,
+      );
     }
   });
   o.push("</svg>");
