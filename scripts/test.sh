@@ -82,7 +82,7 @@ TEST_DIRS=(tests)
 say "tests on Deno (${TEST_DIRS[*]})"
 timeout 1500 "$DENO" test -A "${TEST_DIRS[@]}" 2>&1 | tee "$OUT/deno.log"
 rc=${PIPESTATUS[0]}
-line=$(grep -E '^(ok|FAILED) \| ' "$OUT/deno.log" | tail -1)
+line=$(sed 's/\x1b\[[0-9;]*m//g' "$OUT/deno.log" | grep -E '^(ok|FAILED) \| ' | tail -1)
 p=$(echo "$line" | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+')
 f=$(echo "$line" | grep -oE '[0-9]+ failed' | grep -oE '[0-9]+')
 add_counts "deno test" "$p" "$f" "$rc"
@@ -93,8 +93,8 @@ BUN_PATHS=()
 for d in "${TEST_DIRS[@]}"; do BUN_PATHS+=("./$d"); done
 timeout 1500 "$BUN" test --timeout 60000 "${BUN_PATHS[@]}" 2>&1 | tee "$OUT/bun.log"
 rc=${PIPESTATUS[0]}
-p=$(grep -E '^ *[0-9]+ pass$' "$OUT/bun.log" | tail -1 | grep -oE '[0-9]+')
-f=$(grep -E '^ *[0-9]+ fail$' "$OUT/bun.log" | tail -1 | grep -oE '[0-9]+')
+p=$(sed 's/\x1b\[[0-9;]*m//g' "$OUT/bun.log" | grep -E '^ *[0-9]+ pass$' | tail -1 | grep -oE '[0-9]+')
+f=$(sed 's/\x1b\[[0-9;]*m//g' "$OUT/bun.log" | grep -E '^ *[0-9]+ fail$' | tail -1 | grep -oE '[0-9]+')
 add_counts "bun test" "$p" "$f" "$rc"
 
 # --- 3c. firmware core on the host (g++) --------------------------------------------
@@ -102,7 +102,7 @@ if [ -f hil/firmware/Makefile ]; then
   say "HIL firmware host tests (g++)"
   timeout 600 make -s -C hil/firmware test 2>&1 | tee "$OUT/firmware.log"
   rc=${PIPESTATUS[0]}
-  line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$OUT/firmware.log" | tail -1)
+  line=$(sed 's/\x1b\[[0-9;]*m//g' "$OUT/firmware.log" | grep -E '^[0-9]+ passed, [0-9]+ failed' | tail -1)
   add_counts "firmware tests" "$(echo "$line" | grep -oE '^[0-9]+')" "$(echo "$line" | grep -oE '[0-9]+ failed' | grep -oE '[0-9]+')" "$rc"
 fi
 
@@ -111,7 +111,7 @@ if [ -f hil/host/main.ts ]; then
   say "HIL bench, emulated rig (rig-sim + socat pty + mosquitto)"
   timeout 900 "$DENO" run -A hil/host/main.ts --emulated 2>&1 | tee "$OUT/hil.log"
   rc=${PIPESTATUS[0]}
-  line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$OUT/hil.log" | tail -1)
+  line=$(sed 's/\x1b\[[0-9;]*m//g' "$OUT/hil.log" | grep -E '^[0-9]+ passed, [0-9]+ failed' | tail -1)
   add_counts "hil --emulated" "$(echo "$line" | grep -oE '^[0-9]+')" "$(echo "$line" | grep -oE '[0-9]+ failed' | grep -oE '[0-9]+')" "$rc"
 fi
 
