@@ -1,10 +1,10 @@
 /**
  * Transports and the runtime check that picks one.
  *
- * | endpoint            | Deno                  | Bun          | Node                  | browser   |
- * | ------------------- | --------------------- | ------------ | --------------------- | --------- |
- * | `mqtt:`/`mqtts:`    | `Deno.connect(Tls)`   | `Bun.connect`| `node:net`/`node:tls` | —         |
- * | `ws:`/`wss:`        | `WebSocket`           | `WebSocket`  | `WebSocket` (22+)     | `WebSocket` |
+ * | endpoint         | Deno                 | Bun           | Node                  | browser     |
+ * | ---------------- | -------------------- | ------------- | --------------------- | ----------- |
+ * | `mqtt:`/`mqtts:` | `Deno.connect(Tls)`  | `Bun.connect` | `node:net`/`node:tls` | —           |
+ * | `ws:`/`wss:`     | `WebSocket`          | `WebSocket`   | `WebSocket` (22+)     | `WebSocket` |
  *
  * @module
  */
