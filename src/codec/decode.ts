@@ -44,6 +44,8 @@ export class PacketDecoder {
   #lastFirstByte = 0;
 
   /**
+   * Create a decoder with an empty buffer.
+   *
    * @param options Limits.
    */
   constructor(options: DecoderOptions = {}) {

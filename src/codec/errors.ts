@@ -23,6 +23,8 @@ import { CONNACK_REASONS } from "./constants.ts";
  */
 export class MalformedPacketError extends Error {
   /**
+   * Create the error.
+   *
    * @param message What is wrong, citing the spec clause where there is one.
    */
   constructor(message: string) {
@@ -47,6 +49,8 @@ export class MQTTException extends Error {
   /** The broker's numeric return code. */
   readonly code: number;
   /**
+   * Create the error from the broker's code.
+   *
    * @param code The broker's return code.
    * @param message Optional description; a default is derived from `code`.
    */
@@ -77,6 +81,8 @@ function describeCode(code: number): string {
  */
 export class ConnectionClosedError extends Error {
   /**
+   * Create the error.
+   *
    * @param message What happened.
    * @param options Standard error options (`cause`).
    */
@@ -98,6 +104,8 @@ export class ConnectionClosedError extends Error {
  */
 export class TimeoutError extends Error {
   /**
+   * Create the error.
+   *
    * @param message What timed out.
    */
   constructor(message: string) {
