@@ -38,4 +38,10 @@ export { ConnectionClosedError, MalformedPacketError, MQTTException, TimeoutErro
 export type { QoS } from "./src/codec/packets.ts";
 export { topicMatches } from "./src/codec/topic.ts";
 export type { Clock } from "./src/clock.ts";
-export type { TlsOptions, Transport, TransportConnectOptions, TransportFactory } from "./src/transport/types.ts";
+export type {
+  TlsOptions,
+  Transport,
+  TransportConnectOptions,
+  TransportFactory,
+  WebSocketEndpoint,
+} from "./src/transport/types.ts";

@@ -78,7 +78,12 @@ export interface ClientOptions {
   transport?: TransportFactory | undefined;
   /** Time source for timers (tests use a fake one). */
   clock?: Clock | undefined;
-  /** Largest incoming packet accepted, in bytes. @default {268435460} */
+  /**
+   * Largest incoming packet accepted, in bytes; a bigger one closes the
+   * connection with `MalformedPacketError` as soon as its header arrives.
+   * Raise it (up to 268435460) to receive larger messages.
+   * @default {16777216}
+   */
   maxPacketSize?: number | undefined;
   /**
    * Most QoS 1/2 publishes awaiting acknowledgement at once. Keep it at or
@@ -203,6 +208,8 @@ export class MQTTClient {
   #attempt = 0;
   #looping = false;
   #connecting: Promise<boolean> | null = null;
+  #lastTopic: string | undefined;
+  #lastTopicBytes: Uint8Array | undefined;
 
   /**
    * @param clientId Client identifier; `""` asks the broker to assign one (clean session only).
@@ -227,11 +234,7 @@ export class MQTTClient {
       this.#password = toBytes(password, "password");
       if (this.#password.length > 65_535) throw new RangeError("Invalid password: more than 65535 bytes");
     }
-    const ka = options.keepalive ?? 60;
-    if (typeof ka !== "number" || !Number.isInteger(ka) || ka < 0 || ka > MAX_KEEPALIVE) {
-      throw new RangeError(`keepalive must be an integer number of seconds in 0..65535, got ${String(ka)}`);
-    }
-    this.#keepalive = ka;
+    this.#keepalive = checkKeepalive(options.keepalive ?? 60);
     this.#callback = options.callback;
     this.#transport = options.transport ?? connectNative;
     this.#policy = normalizePolicy(options.reconnect);
@@ -246,6 +249,14 @@ export class MQTTClient {
       pingTimeout: options.pingTimeout,
       commandTimeout: options.commandTimeout,
     });
+  }
+
+  /** Keepalive in seconds (0..65535) sent with the next CONNECT. */
+  get keepalive(): number {
+    return this.#keepalive;
+  }
+  set keepalive(seconds: number) {
+    this.#keepalive = checkKeepalive(seconds);
   }
 
   /** Whether the client is connected. */
@@ -341,20 +352,40 @@ export class MQTTClient {
       this.#session.abort(new ConnectionClosedError("Connection replaced by a new connect()"));
     }
     this.#session.keepInflightOnDrop = this.#policy !== null && !cleanSession;
-    const deadline = AbortSignal.timeout(timeout);
-    const signal = userSignal ? AbortSignal.any([userSignal, deadline]) : deadline;
     const { user: _user, password: _password, ...where } = this.#endpoint;
     const { host, port } = where;
+    // One deadline, on the injected clock, for the TCP/TLS/WebSocket connection and the CONNACK.
+    const clock = this.#opts.clock ?? systemClock;
+    const started = clock.now();
+    const deadline = new AbortController();
+    const timer = clock.setTimeout(
+      () => deadline.abort(new TimeoutError(`Cannot connect to ${host}:${port}: timed out after ${timeout} ms`)),
+      timeout,
+    );
+    const signal = userSignal ? AbortSignal.any([userSignal, deadline.signal]) : deadline.signal;
     let transport;
     try {
-      transport = await this.#transport({ ...where, signal });
+      const opening = this.#transport({ ...where, signal });
+      transport = await new Promise<Awaited<typeof opening>>((resolve, reject) => {
+        const onAbort = (): void => {
+          // A factory that ignores the signal: close what it opens late.
+          opening.then((t) => t.close(), () => {});
+          reject(signal.reason);
+        };
+        if (signal.aborted) return onAbort();
+        signal.addEventListener("abort", onAbort, { once: true });
+        opening.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+      });
     } catch (e) {
       if (userSignal?.aborted) throw userSignal.reason;
-      if (deadline.aborted) throw new TimeoutError(`Cannot connect to ${host}:${port}: timed out after ${timeout} ms`);
+      if (deadline.signal.aborted) throw deadline.signal.reason;
       const msg = e instanceof Error ? e.message : String(e);
       throw new ConnectionClosedError(`Cannot connect to ${host}:${port}: ${msg}`, { cause: e });
+    } finally {
+      clock.clearTimeout(timer);
     }
-    return await this.#session.open(transport, packet, timeout, userSignal);
+    const remaining = Math.max(1, timeout - (clock.now() - started));
+    return await this.#session.open(transport, packet, remaining, userSignal, timeout);
   }
 
   #onConnected(sessionPresent: boolean, reconnected: boolean): void {
@@ -479,6 +510,20 @@ export class MQTTClient {
   }
 
   /**
+   * Close the connection at once, without DISCONNECT, so the broker
+   * publishes the last will (what umqtt programs do with `sock.close()`).
+   * Pending calls are rejected; no reconnect follows.
+   */
+  abort(): void {
+    this.#userClosed = true;
+    this.#cancelReconnect();
+    this.#session.offline = null;
+    this.#session.abort(new ConnectionClosedError("Connection aborted by the client"));
+    this.#session.rejectQueued(new ConnectionClosedError("Connection aborted by the client"));
+    this.#endConsumers(null);
+  }
+
+  /**
    * Send PINGREQ and wait for PINGRESP.
    *
    * @param options Abort signal.
@@ -496,19 +541,29 @@ export class MQTTClient {
    * @param msg Payload.
    * @param options Retain, QoS, abort signal.
    */
-  async publish(topic: Data, msg: Data, options: PublishOptions = {}): Promise<void> {
-    const t = toText(topic, "topic");
-    validateTopicName(t);
-    const topicBytes = encodeUtf8(t, "topic");
-    const packet: PublishPacket = {
-      type: "publish",
-      topic: t,
-      payload: toBytes(msg, "payload"),
-      qos: checkQos(options.qos ?? 0),
-      retain: options.retain ?? false,
-      dup: false,
-    };
-    await this.#session.publish(packet, topicBytes, options);
+  publish(topic: Data, msg: Data, options: PublishOptions = {}): Promise<void> {
+    try {
+      const t = toText(topic, "topic");
+      // Applications publish to the same topic again and again: validate and encode it once.
+      let topicBytes = this.#lastTopicBytes;
+      if (t !== this.#lastTopic || topicBytes === undefined) {
+        validateTopicName(t);
+        topicBytes = encodeUtf8(t, "topic");
+        this.#lastTopic = t;
+        this.#lastTopicBytes = topicBytes;
+      }
+      const packet: PublishPacket = {
+        type: "publish",
+        topic: t,
+        payload: toBytes(msg, "payload"),
+        qos: checkQos(options.qos ?? 0),
+        retain: options.retain ?? false,
+        dup: false,
+      };
+      return this.#session.publish(packet, topicBytes, options);
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -664,14 +719,22 @@ export class MQTTClient {
 
   /** @returns A description without credentials. */
   toString(): string {
-    const { host, port, tls } = this.#endpoint;
-    return `MQTTClient(${JSON.stringify(this.#clientId)} @ ${tls ? "mqtts" : "mqtt"}://${host}:${port})`;
+    const { host, port, tls, websocket } = this.#endpoint;
+    const where = websocket ? websocket.url : `${tls ? "mqtts" : "mqtt"}://${host}:${port}`;
+    return `MQTTClient(${JSON.stringify(this.#clientId)} @ ${where})`;
   }
 
   /** @returns A JSON view without credentials. */
   toJSON(): Record<string, unknown> {
-    const { host, port, tls } = this.#endpoint;
-    return { clientId: this.#clientId, host, port, tls: tls !== undefined, connected: this.connected };
+    const { host, port, tls, websocket } = this.#endpoint;
+    return {
+      clientId: this.#clientId,
+      host,
+      port,
+      tls: tls !== undefined,
+      websocket: websocket !== undefined,
+      connected: this.connected,
+    };
   }
 
   #deliver(p: PublishPacket): void {
@@ -834,6 +897,13 @@ function normalizePolicy(r: boolean | ReconnectPolicy | undefined): ResolvedReco
 export function backoffDelay(policy: ResolvedReconnectPolicy, attempt: number, random: number): number {
   const base = Math.min(policy.maxDelay, policy.minDelay * policy.factor ** (attempt - 1));
   return base * (1 - policy.jitter * random);
+}
+
+function checkKeepalive(ka: unknown): number {
+  if (typeof ka !== "number" || !Number.isInteger(ka) || ka < 0 || ka > MAX_KEEPALIVE) {
+    throw new RangeError(`keepalive must be an integer number of seconds in 0..65535, got ${String(ka)}`);
+  }
+  return ka;
 }
 
 function defaultOnError(error: unknown): void {

@@ -33,7 +33,12 @@ export interface SessionOptions {
   onClose?: ((error: Error) => void) | undefined;
   /** Time source. @default {systemClock} */
   clock?: Clock | undefined;
-  /** Largest incoming packet accepted, in bytes. @default {268435460} */
+  /**
+   * Largest incoming packet accepted, in bytes; a bigger one closes the
+   * connection with `MalformedPacketError` as soon as its header arrives.
+   * Raise it (up to 268435460) to receive larger messages.
+   * @default {16777216}
+   */
   maxPacketSize?: number | undefined;
   /** Send PINGREQ automatically when idle for `keepalive` seconds. @default {true} */
   autoKeepalive?: boolean | undefined;
@@ -91,6 +96,8 @@ interface Queued {
 }
 
 const READ_AHEAD = 65_536;
+/** Default largest incoming packet: 16 MiB. */
+const DEFAULT_MAX_PACKET = 16 * 1024 * 1024;
 
 /**
  * One MQTT session (it outlives connections when `cleanSession` is false).
@@ -144,7 +151,7 @@ export class Session {
   constructor(options: SessionOptions) {
     this.#opts = options;
     this.#clock = options.clock ?? systemClock;
-    this.#decoder = new PacketDecoder({ maxPacketSize: options.maxPacketSize });
+    this.#decoder = new PacketDecoder({ maxPacketSize: options.maxPacketSize ?? DEFAULT_MAX_PACKET });
     const mi = options.maxInflight ?? 20;
     if (typeof mi !== "number" || !Number.isInteger(mi) || mi < 1 || mi > MAX_PACKET_ID) {
       throw new RangeError(`maxInflight must be an integer in 1..65535, got ${String(mi)}`);
@@ -234,15 +241,22 @@ export class Session {
    * @param connect The CONNECT packet.
    * @param timeoutMs Deadline for the CONNACK.
    * @param signal Aborts the attempt.
+   * @param totalMs The whole connect deadline, for the error message.
    * @returns Session present.
    */
-  async open(transport: Transport, connect: ConnectPacket, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+  async open(
+    transport: Transport,
+    connect: ConnectPacket,
+    timeoutMs: number,
+    signal?: AbortSignal,
+    totalMs: number = timeoutMs,
+  ): Promise<boolean> {
     if (this.#transport && !this.#closed) {
       this.#fail(new ConnectionClosedError("Connection replaced by a new connect()"));
     }
     const bytes = encodeConnect(connect);
     this.#transport = transport;
-    this.#decoder = new PacketDecoder({ maxPacketSize: this.#opts.maxPacketSize });
+    this.#decoder = new PacketDecoder({ maxPacketSize: this.#opts.maxPacketSize ?? DEFAULT_MAX_PACKET });
     this.#closed = null;
     this.#eof = null;
     this.#keepaliveMs = connect.keepalive * 1000;
@@ -250,7 +264,7 @@ export class Session {
       this.#connack = { resolve, reject };
     });
     const timer = this.#clock.setTimeout(() => {
-      this.#fail(new TimeoutError(`No CONNACK within ${timeoutMs} ms`));
+      this.#fail(new TimeoutError(`No CONNACK within ${totalMs} ms`));
     }, timeoutMs);
     const onAbort = (): void =>
       this.#fail(signal?.reason instanceof Error ? signal.reason : new ConnectionClosedError("connect() aborted"));
@@ -267,7 +281,9 @@ export class Session {
     if (ack.type !== "connack") throw new MalformedPacketError("Expected CONNACK");
     if (ack.returnCode !== 0) {
       const err = new MQTTException(ack.returnCode);
-      this.#fail(err);
+      this.#fail(
+        new ConnectionClosedError(`Not connected: the broker refused the connection (${err.message})`, { cause: err }),
+      );
       throw err;
     }
     this.#persistent = !connect.cleanSession;

@@ -113,6 +113,19 @@ export class MQTTClient {
     return this.#c.session;
   }
 
+  /** Keepalive in seconds for the next `connect()` (umqtt's `keepalive` attribute). */
+  get keepalive(): number {
+    return this.#c.keepalive;
+  }
+  set keepalive(seconds: number) {
+    this.#c.keepalive = seconds;
+  }
+
+  /** umqtt's `sock`: only `close()`, which drops the connection without DISCONNECT (the will is published). */
+  get sock(): { close(): void } {
+    return { close: () => this.#c.abort() };
+  }
+
   /** The last packet id used (umqtt's `pid`); the next one is `pid + 1`, wrapping 65535 to 1. */
   get pid(): number {
     return this.#c.session.lastPacketId;

@@ -49,10 +49,12 @@ export function checkPacketId(id: unknown): number {
   return id;
 }
 
-function fixed(first: number, rl: number): [Uint8Array, number] {
+/** One buffer for the whole packet with its fixed header written; the body starts at `length - rl`. */
+function fixed(first: number, rl: number): Uint8Array {
   const buf = new Uint8Array(1 + remainingLengthSize(rl) + rl);
   buf[0] = first;
-  return [buf, writeRemainingLength(rl, buf, 1)];
+  writeRemainingLength(rl, buf, 1);
+  return buf;
 }
 
 function putBytes(buf: Uint8Array, o: number, b: Uint8Array): number {
@@ -112,7 +114,8 @@ export function encodeConnect(p: ConnectPacket): Uint8Array {
     rl += 2 + p.password.length;
     flags |= 0x40;
   }
-  const [buf, start] = fixed(0x10, rl);
+  const buf = fixed(0x10, rl);
+  const start = buf.length - rl;
   buf.set(PROTOCOL_NAME, start);
   let o = start + 6;
   buf[o++] = PROTOCOL_LEVEL;
@@ -148,7 +151,8 @@ export function encodePublish(p: PublishPacket, topicBytes?: Uint8Array): Uint8A
   const topic = topicBytes ?? encodeUtf8(p.topic, "topic");
   const payload = p.payload;
   const rl = 2 + topic.length + (qos > 0 ? 2 : 0) + payload.length;
-  const [buf, start] = fixed(0x30 | (p.dup ? 0x08 : 0) | (qos << 1) | (p.retain ? 1 : 0), rl);
+  const buf = fixed(0x30 | (p.dup ? 0x08 : 0) | (qos << 1) | (p.retain ? 1 : 0), rl);
+  const start = buf.length - rl;
   let o = putBytes(buf, start, topic);
   if (qos > 0) {
     const id = checkPacketId(p.packetId);
@@ -182,7 +186,8 @@ export function encodeSubscribe(p: SubscribePacket): Uint8Array {
   const topics = p.subscriptions.map((s) => encodeUtf8(s.topic, "topic filter"));
   let rl = 2;
   for (const t of topics) rl += 3 + t.length;
-  const [buf, start] = fixed(0x82, rl);
+  const buf = fixed(0x82, rl);
+  const start = buf.length - rl;
   buf[start] = p.packetId >> 8;
   buf[start + 1] = p.packetId & 0xff;
   let o = start + 2;
@@ -211,7 +216,8 @@ export function encodeUnsubscribe(p: UnsubscribePacket): Uint8Array {
   const topics = p.topics.map((t) => encodeUtf8(t, "topic filter"));
   let rl = 2;
   for (const t of topics) rl += 2 + t.length;
-  const [buf, start] = fixed(0xa2, rl);
+  const buf = fixed(0xa2, rl);
+  const start = buf.length - rl;
   buf[start] = p.packetId >> 8;
   buf[start + 1] = p.packetId & 0xff;
   let o = start + 2;
@@ -254,7 +260,8 @@ export function encodePacket(p: Packet): Uint8Array {
       return encodeSubscribe(p);
     case "suback": {
       checkPacketId(p.packetId);
-      const [buf, start] = fixed(0x90, 2 + p.returnCodes.length);
+      const buf = fixed(0x90, 2 + p.returnCodes.length);
+      const start = buf.length - (2 + p.returnCodes.length);
       buf[start] = p.packetId >> 8;
       buf[start + 1] = p.packetId & 0xff;
       buf.set(p.returnCodes, start + 2);

@@ -207,18 +207,66 @@ class BunTransport implements Transport {
     });
   }
 
+  #batch: Uint8Array[] = [];
+  #batchBytes = 0;
+  #batchDone: Promise<void> | null = null;
+
+  /** Packets written in the same tick go out in one socket write. */
   write(bytes: Uint8Array): Promise<void> | void {
+    if (this.#ended || !this.#sock) {
+      return Promise.reject(this.#error ?? new Error("Cannot write: the connection is closed"));
+    }
+    this.#batch.push(bytes);
+    this.#batchBytes += bytes.length;
+    this.#batchDone ??= new Promise<void>((resolve, reject) => {
+      queueMicrotask(() => {
+        const parts = this.#batch;
+        const size = this.#batchBytes;
+        this.#batch = [];
+        this.#batchBytes = 0;
+        this.#batchDone = null;
+        let data = parts[0]!;
+        if (parts.length > 1) {
+          data = new Uint8Array(size);
+          let o = 0;
+          for (const p of parts) {
+            data.set(p, o);
+            o += p.length;
+          }
+        }
+        const r = this.#writeNow(data);
+        if (r) r.then(resolve, reject);
+        else resolve();
+      });
+    });
+    return this.#batchDone;
+  }
+
+  #writeNow(bytes: Uint8Array): Promise<void> | void {
     if (this.#ended || !this.#sock) {
       return Promise.reject(this.#error ?? new Error("Cannot write: the connection is closed"));
     }
     if (this.#pending.length === 0) {
       const n = this.#sock.write(bytes);
       if (n === bytes.length) return;
+      if (n < 0) return this.#writeError();
       this.#pending.push(n > 0 ? bytes.subarray(n) : bytes);
     } else {
       this.#pending.push(bytes);
     }
     return new Promise((resolve, reject) => this.#drainWaiters.push({ resolve, reject }));
+  }
+
+  /** Bun returns -1 from write() on a dead socket, and a paused socket may never report the close. */
+  #writeError(): Promise<void> {
+    const err = new Error("Connection lost: the socket refused the write (closed or reset by the peer)");
+    this.#finish(err);
+    try {
+      this.#sock?.terminate?.();
+    } catch {
+      // already gone
+    }
+    return Promise.reject(err);
   }
 
   #flush(): void {
@@ -227,6 +275,10 @@ class BunTransport implements Transport {
     while (this.#pending.length > 0) {
       const b = this.#pending[0]!;
       const n = sock.write(b);
+      if (n < 0) {
+        this.#writeError().catch(() => {});
+        return;
+      }
       if (n < b.length) {
         this.#pending[0] = n > 0 ? b.subarray(n) : b;
         return;

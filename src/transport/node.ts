@@ -162,21 +162,27 @@ class NodeTransport implements Transport {
 
   write(bytes: Uint8Array): Promise<void> | void {
     if (this.#ended) return Promise.reject(this.#error ?? new Error("Cannot write: the connection is closed"));
-    // Node queues every write in order; wait for the kernel only when its buffer is full.
-    if (this.#sock.write(bytes)) return;
-    return new Promise((resolve, reject) => {
+    // Node queues every write in order; wait for the kernel only when its buffer is full,
+    // with one shared drain promise however many writes are waiting.
+    if (this.#sock.write(bytes) && !this.#drained) return;
+    this.#drained ??= new Promise<void>((resolve, reject) => {
       const onDrain = (): void => {
         this.#sock.removeListener("close", onClose);
+        this.#drained = null;
         resolve();
       };
       const onClose = (): void => {
         this.#sock.removeListener("drain", onDrain);
+        this.#drained = null;
         reject(this.#error ?? new Error("Cannot write: the connection is closed"));
       };
       this.#sock.once("drain", onDrain);
       this.#sock.once("close", onClose);
     });
+    return this.#drained;
   }
+
+  #drained: Promise<void> | null = null;
 
   close(): void {
     if (this.#ended && this.#error) return;

@@ -147,13 +147,27 @@ test("connect() rejects at the header of an oversize first packet when maxPacket
   }
 });
 
-test("a 256 MB PUBLISH header with the default maxPacketSize allocates nothing for it and fails on close", async () => {
+test("a 256 MB PUBLISH header is refused at the header by the default maxPacketSize (16 MiB)", async () => {
   const h = await startHostile();
   try {
     const [c, s] = await connected(h);
+    const wait = c.waitMsg();
+    await s.send("30 ff ff ff 7f 00 01 61");
+    const e = await rejection(wait, GUARD, "waitMsg");
+    assertMalformed(e, "exceeds maxPacketSize 16777216");
+    assert.equal(c.connected, false);
+  } finally {
+    await h.close();
+  }
+});
+
+test("a 256 MB PUBLISH header admitted by a raised maxPacketSize allocates nothing for it and fails on close", async () => {
+  const h = await startHostile();
+  try {
+    const [c, s] = await connected(h, { maxPacketSize: 268_435_460 });
     const before = process.memoryUsage().rss;
     const wait = c.waitMsg();
-    // The default (268435460) admits the header: the client waits for the body.
+    // The spec maximum admits the header: the client waits for the body.
     await s.send("30 ff ff ff 7f 00 01 61");
     await s.send(new Uint8Array(64 * 1024));
     await new Promise((r) => setTimeout(r, 50)); // let the client read what was sent (not a timing assertion)
