@@ -22,6 +22,8 @@ export function cliCommand(args: string[]): [string, string[]] {
 /** A running subprocess with its output collected. */
 export interface Proc {
   child: ChildProcess;
+  /** stdout so far, as text. */
+  text(): string;
   /** Resolves when it exits. */
   done: Promise<Result>;
 }
@@ -37,8 +39,14 @@ export interface Result {
 }
 
 /** Start a program; `stdin` (if given) is written and closed. Killed after `limitMs`. */
-export function start(cmd: string, args: string[], stdin?: Uint8Array | string, limitMs = 20_000): Proc {
-  const child = spawn(cmd, args, { stdio: ["pipe", "pipe", "pipe"] });
+export function start(
+  cmd: string,
+  args: string[],
+  stdin?: Uint8Array | string,
+  limitMs = 20_000,
+  env?: Record<string, string>,
+): Proc {
+  const child = spawn(cmd, args, { stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, ...env } });
   const out: Uint8Array[] = [];
   let err = "";
   child.stdout!.on("data", (d: Uint8Array) => out.push(new Uint8Array(d)));
@@ -62,7 +70,8 @@ export function start(cmd: string, args: string[], stdin?: Uint8Array | string, 
       resolve({ code, signal, stdout, stderr: err, out: new TextDecoder().decode(stdout) });
     });
   });
-  return { child, done };
+  const text = (): string => new TextDecoder().decode(Uint8Array.from(out.flatMap((c) => Array.from(c))));
+  return { child, done, text };
 }
 
 /** Start the CLI. */
@@ -98,4 +107,15 @@ export async function reap(p: Proc | undefined): Promise<void> {
   if (!p) return;
   if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill("SIGKILL");
   await p.done.catch(() => {});
+}
+
+/** Wait until the process printed `text` on stdout, or fail after `limitMs`. */
+export async function waitForOutput(p: Proc, text: string, limitMs = 10_000): Promise<void> {
+  const end = Date.now() + limitMs;
+  while (!p.text().includes(text)) {
+    if (Date.now() > end || p.child.exitCode !== null) {
+      throw new Error(`never printed ${JSON.stringify(text)}; stdout so far:\n${p.text()}`);
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
