@@ -52,6 +52,8 @@ TLS:
   --tls                    connect with TLS, trusting the system CAs
   --cafile FILE            trust the CA certificate(s) in FILE (PEM; implies --tls)
   --cert FILE, --key FILE  client certificate and key (PEM) for mutual TLS
+  --insecure               do not verify the broker's certificate (implies --tls; tests
+                           only; Bun only: Deno cannot skip verification per connection)
 Last will:
   --will-topic TOPIC       topic the broker publishes to if we vanish
   --will-payload TEXT      will message (default empty)
@@ -227,20 +229,15 @@ export async function connectionSettings(p: Parsed, command: "pub" | "sub", rt: 
   if (!cleanSession && !io) throw new UsageError("-c needs a client id (-i): the broker keeps the session under it");
   const clientId = io ? io.value : randomId(command);
 
-  const insecure = last(p, "insecure");
-  if (insecure) {
-    throw new UsageError(
-      "--insecure is not supported: the Deno and Bun transports always verify the broker's certificate; " +
-        "pass its CA with --cafile",
-    );
-  }
+  const insecure = p.has("insecure");
   const cafile = last(p, "cafile");
   const cert = last(p, "cert");
   const key = last(p, "key");
   if ((cert === undefined) !== (key === undefined)) throw new UsageError("--cert and --key must be given together");
   let tls: TlsOptions | undefined;
-  if (tlsWanted || p.has("tls") || cafile || cert) {
+  if (tlsWanted || p.has("tls") || cafile || cert || insecure) {
     tls = {};
+    if (insecure) tls.insecureSkipVerify = true;
     if (cafile) tls.caCerts = [await readText(rt, cafile)];
     if (cert && key) {
       tls.cert = await readText(rt, cert);

@@ -5,7 +5,8 @@ import { tmpdir } from "node:os";
 import process from "node:process";
 import { join } from "node:path";
 import { type Mosquitto, type MosquittoOptions, startMosquitto, writePasswordFile } from "../../scripts/mosquitto.ts";
-import { type Proc, reap, run, runCli, start, startCli, waitForLog } from "./_run.ts";
+import { makeTestPki } from "../_tls.ts";
+import { IS_DENO, type Proc, reap, run, runCli, start, startCli, waitForLog } from "./_run.ts";
 
 async function withBroker(fn: (b: Mosquitto) => Promise<void>, opts: MosquittoOptions = {}): Promise<void> {
   const broker = await startMosquitto({ ...opts, global: ["log_dest stderr", ...(opts.global ?? [])] });
@@ -279,4 +280,58 @@ test("umqtt sub disconnects cleanly and exits 0 on SIGINT", async () => {
       await reap(ours);
     }
   });
+});
+
+test("umqtt pub --cafile/--cert/--key publishes over mutual TLS; an unknown CA exits 1; --insecure per runtime", async () => {
+  const pki = makeTestPki();
+  try {
+    await withBroker(async (b) => {
+      const tlsPort = String(b.extraPorts[0]);
+      let sub: Proc | undefined;
+      try {
+        sub = await mosquittoSub(b, "ms7", ["-t", "tls/#", "-C", "1", "-v"]);
+        const args = ["pub", "-p", tlsPort, "-t", "tls/a", "-m", "secret", "-q", "1", "--cafile", pki.files.ca];
+        const ok = await runCli([...args, "--cert", pki.files.clientCert, "--key", pki.files.clientKey]);
+        assert.equal(ok.code, 0, ok.stderr);
+        assert.equal((await sub.done).out, "tls/a secret\n");
+        const noCert = await runCli(["pub", "-p", tlsPort, "-t", "tls/b", "-m", "x", "--cafile", pki.files.otherCa]);
+        assert.equal(noCert.code, 1);
+        assert.match(noCert.stderr, /^umqtt pub: /);
+        const insecure = await runCli([
+          "pub",
+          "-p",
+          tlsPort,
+          "-t",
+          "tls/c",
+          "-m",
+          "x",
+          "--insecure",
+          "--cert",
+          pki.files.clientCert,
+          "--key",
+          pki.files.clientKey,
+        ]);
+        if (IS_DENO) {
+          assert.equal(insecure.code, 1);
+          assert.match(insecure.stderr, /Cannot skip TLS certificate verification per connection on Deno/);
+        } else {
+          assert.equal(insecure.code, 0, insecure.stderr);
+        }
+      } finally {
+        await reap(sub);
+      }
+    }, {
+      extraListeners: [{
+        lines: [
+          "allow_anonymous true",
+          `cafile ${pki.files.ca}`,
+          `certfile ${pki.files.serverCert}`,
+          `keyfile ${pki.files.serverKey}`,
+          "require_certificate true",
+        ],
+      }],
+    });
+  } finally {
+    pki.cleanup();
+  }
 });
