@@ -14,10 +14,11 @@ async function until(cond: () => boolean, ms: number, what: string): Promise<voi
 }
 
 test("cleanSession false + reconnect: link drops and a broker restart lose no QoS 1 message and duplicate no QoS 2 message", async () => {
-  const { mkdtempSync, rmSync } = await import("node:fs");
+  const { chmodSync, mkdtempSync, rmSync } = await import("node:fs");
   const { tmpdir } = await import("node:os");
   const { join } = await import("node:path");
   const dir = mkdtempSync(join(tmpdir(), "umqtt-soak-"));
+  chmodSync(dir, 0o777); // mosquitto drops root privileges and must write its database here
   const brokerOpts = {
     dir,
     global: [`persistence true`, `persistence_location ${dir}/`, "autosave_interval 1", "max_queued_messages 100000"],
@@ -29,10 +30,12 @@ test("cleanSession false + reconnect: link drops and a broker restart lose no Qo
   const q1 = new Map<number, number>();
   const q2 = new Map<number, number>();
   const policy = { minDelay: 50, maxDelay: 300 };
+  const subConnects: boolean[] = [];
   const sub = new MQTTClient("soak-sub", "127.0.0.1", {
     port,
     keepalive: 5,
     reconnect: policy,
+    onConnect: (i) => subConnects.push(i.sessionPresent),
     callback: (m) => {
       const n = Number(m.text());
       const map = m.topic === "soak/q1" ? q1 : q2;
@@ -64,6 +67,7 @@ test("cleanSession false + reconnect: link drops and a broker restart lose no Qo
     assert.deepEqual(missing1, [], "every QoS 1 message arrived at least once");
     assert.deepEqual(dup2, [], "every QoS 2 message arrived exactly once");
     assert.ok(proxy.connections >= 2, "the publisher reconnected through the proxy");
+    assert.equal(subConnects.at(-1), true, "the restarted broker restored the subscriber's session from disk");
   } finally {
     await pub.disconnect().catch(() => {});
     await sub.disconnect().catch(() => {});
