@@ -26,7 +26,15 @@ import { currentRuntime, type Runtime } from "./cli/_runtime.ts";
 import { sub } from "./cli/_sub.ts";
 import meta from "../deno.json" with { type: "json" };
 
-/** The package version the tool reports with `--version`. */
+/**
+ * The package version the tool reports with `--version`.
+ *
+ * @example Print the version
+ * ```ts
+ * import { VERSION } from "./cli.ts";
+ * console.log(`umqtt ${VERSION}`);
+ * ```
+ */
 export const VERSION: string = meta.version;
 
 const HELP = `Usage: umqtt <command> [options]
