@@ -65,7 +65,8 @@ class Arrivals {
 async function connectOurs(port: number, clientId: string): Promise<BenchClient> {
   const { MQTTClient } = await import("../mod.ts");
   const arrivals = new Arrivals();
-  const c = new MQTTClient(clientId, "127.0.0.1", { port, callback: () => arrivals.arrived() });
+  // maxInflight 64: the benchmark broker has no inflight limit, and the raw client keeps 64 in flight too.
+  const c = new MQTTClient(clientId, "127.0.0.1", { port, maxInflight: 64, callback: () => arrivals.arrived() });
   await c.connect();
   return {
     publish: (topic, payload, qos) => c.publish(topic, payload, { qos }),
