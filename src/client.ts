@@ -17,66 +17,216 @@ import { connectNative } from "./transport/mod.ts";
 import { type Endpoint, parseServer } from "./transport/endpoint.ts";
 import type { TlsOptions, TransportFactory } from "./transport/types.ts";
 
-/** A topic or payload: strings are sent as UTF-8. */
+/**
+ * A topic or payload: strings are sent as UTF-8, bytes as they are.
+ *
+ * @example Text or bytes
+ * ```ts
+ * import type { Data } from "./client.ts";
+ * const text: Data = "21.5";
+ * const bytes: Data = new Uint8Array([0x32, 0x31]);
+ * console.log(typeof text, bytes.length); // "string" 2
+ * ```
+ */
 export type Data = string | Uint8Array;
 
-/** Receives every message that arrives (that no per-topic handler took). */
+/**
+ * Receives every message that arrives and that no per-topic handler took.
+ * An error it throws rejects the pending `waitMsg()`, or goes to
+ * `onError` when nothing waits.
+ *
+ * @example Printing every message
+ * ```ts
+ * import type { MessageCallback } from "./client.ts";
+ * const callback: MessageCallback = (msg) => console.log(msg.topic, msg.text());
+ * ```
+ */
 export type MessageCallback = (message: Message) => void;
 
-/** Receives the messages matching one subscription's topic filter. */
+/**
+ * Receives the messages matching one subscription's topic filter (see
+ * {@linkcode MQTTClient.subscribe}).
+ *
+ * @example A handler for one filter
+ * ```ts
+ * import type { MessageHandler } from "./client.ts";
+ * const onTemperature: MessageHandler = (msg) => console.log(`${msg.topic}: ${msg.json<number>()} °C`);
+ * ```
+ */
 export type MessageHandler = (message: Message) => void;
 
-/** What the `onConnectionLost` hook decides: try to reconnect, or stop for good. */
+/**
+ * What the `onConnectionLost` hook decides: `"recover"` to reconnect (as
+ * when it returns nothing), or `"stop"` to give up for good.
+ *
+ * @example Stop on a refused login
+ * ```ts
+ * import type { LossDecision } from "./client.ts";
+ * import { MQTTException } from "./codec/errors.ts";
+ * const onConnectionLost = (error: Error): LossDecision => error instanceof MQTTException ? "stop" : "recover";
+ * console.log(onConnectionLost(new MQTTException(5))); // "stop"
+ * ```
+ */
 export type LossDecision = "recover" | "stop";
 
 /**
  * Automatic reconnect with exponential backoff and jitter: the delay before
  * attempt `n` is `min(maxDelay, minDelay * factor ** (n - 1))`, reduced by
- * a random fraction up to `jitter`.
+ * a random fraction up to `jitter` (see {@linkcode backoffDelay}). Pass it
+ * as the client's `reconnect` option; `reconnect: true` uses every default.
+ * Out-of-range values throw a `RangeError` from the constructor.
+ *
+ * @example Reconnect quickly, forever, and queue QoS 0 while offline
+ * ```ts
+ * import { MQTTClient, type ReconnectPolicy } from "./client.ts";
+ * const reconnect: ReconnectPolicy = { minDelay: 500, maxDelay: 10_000, offlineQos0: "queue" };
+ * const client = new MQTTClient("sensor-1", "127.0.0.1", { reconnect });
+ * console.log(client.connected); // false until connect()
+ * ```
  */
 export interface ReconnectPolicy {
-  /** First delay, in ms. @default {1000} */
+  /**
+   * First delay, in ms; must be > 0.
+   *
+   * @default {1000}
+   */
   minDelay?: number | undefined;
-  /** Largest delay, in ms. @default {30000} */
+  /**
+   * Largest delay, in ms; must be >= `minDelay`.
+   *
+   * @default {30000}
+   */
   maxDelay?: number | undefined;
-  /** Growth factor per attempt. @default {2} */
+  /**
+   * Growth factor per attempt; must be >= 1.
+   *
+   * @default {2}
+   */
   factor?: number | undefined;
-  /** Random reduction of each delay, 0..1. @default {0.5} */
+  /**
+   * Random reduction of each delay, 0..1 (0 makes the delays exact).
+   *
+   * @default {0.5}
+   */
   jitter?: number | undefined;
-  /** Give up after this many failed attempts in a row. @default {Infinity} */
+  /**
+   * Give up after this many failed attempts in a row: pending and queued
+   * calls are then rejected with a `ConnectionClosedError`.
+   *
+   * @default {Infinity}
+   */
   maxAttempts?: number | undefined;
-  /** Most publishes queued while offline; beyond it `publish` rejects. @default {1000} */
+  /**
+   * Most publishes queued while offline; beyond it `publish` rejects.
+   *
+   * @default {1000}
+   */
   maxQueued?: number | undefined;
-  /** QoS 0 published while offline: `"reject"` the call, or `"queue"` it. @default {"reject"} */
+  /**
+   * QoS 0 published while offline: `"reject"` the call, or `"queue"` it
+   * like QoS 1/2.
+   *
+   * @default {"reject"}
+   */
   offlineQos0?: "reject" | "queue" | undefined;
 }
 
-/** Options for {@linkcode MQTTClient}. */
+/**
+ * Options for {@linkcode MQTTClient}. Every option is optional; invalid
+ * values throw a `TypeError` or `RangeError` from the constructor.
+ *
+ * @example TLS, credentials and a persistent-session friendly setup
+ * ```ts
+ * import { MQTTClient, type ClientOptions } from "./client.ts";
+ * const options: ClientOptions = {
+ *   user: "sensor",
+ *   password: "secret",
+ *   tls: { serverName: "broker.example" },
+ *   keepalive: 30,
+ *   callback: (msg) => console.log(msg.topic, msg.text()),
+ *   reconnect: true,
+ * };
+ * const client = new MQTTClient("sensor-1", "broker.example", options);
+ * console.log(String(client)); // MQTTClient("sensor-1" @ mqtts://broker.example:8883)
+ * ```
+ */
 export interface ClientOptions {
-  /** Broker port; 0 or absent means 1883, or 8883 with TLS. @default {0} */
+  /**
+   * Broker port. 0 means the port of a `server` URL, else the default:
+   * 1883, 8883 with TLS, 80 for `ws:`, 443 for `wss:`. A non-zero value
+   * wins over the URL's port.
+   *
+   * @default {0}
+   */
   port?: number | undefined;
-  /** User name. */
+  /**
+   * User name. When absent (or `null`), the user name of a `server` URL
+   * (`mqtt://user:pass@host`) is used, if any; otherwise none is sent.
+   */
   user?: Data | null | undefined;
-  /** Password (requires `user` [MQTT-3.1.2-22]). */
+  /**
+   * Password, at most 65535 bytes; it needs a user name
+   * [MQTT-3.1.2-22]. When absent (or `null`), the password of a `server`
+   * URL is used, if any. It never appears in `toString()`, `toJSON()` or
+   * error messages.
+   */
   password?: Data | null | undefined;
-  /** Keepalive in seconds, 0..65535; 0 turns it off. @default {60} */
+  /**
+   * Keepalive in seconds sent in CONNECT, 0..65535; 0 turns it off. Also
+   * settable later through {@linkcode MQTTClient.keepalive}.
+   *
+   * @default {60}
+   */
   keepalive?: number | undefined;
   /**
    * Send PINGREQ automatically when nothing was sent for `keepalive`
-   * seconds, and treat a missing PINGRESP as a dead link. @default {true}
+   * seconds, and treat a PINGRESP missing after `pingTimeout` as a dead
+   * link (the connection closes with a `TimeoutError`).
+   *
+   * @default {true}
    */
   autoKeepalive?: boolean | undefined;
-  /** How long to wait for PINGRESP, in ms. @default {min(keepalive, 30 s)} */
+  /**
+   * How long to wait for the PINGRESP of an automatic keepalive ping, in
+   * ms. When absent: the keepalive interval, at most 30 seconds.
+   *
+   * @default {Math.min(keepalive * 1000, 30000)}
+   */
   pingTimeout?: number | undefined;
-  /** `true` for TLS with the system's CAs, or TLS settings. @default {false} */
+  /**
+   * `true` for TLS with the system's CAs, or TLS settings. `mqtts:` and
+   * `wss:` server URLs turn TLS on by themselves.
+   *
+   * @default {false}
+   */
   tls?: boolean | TlsOptions | undefined;
-  /** Called for each received message. */
+  /**
+   * Called for each received message that no per-topic handler took; can
+   * also be set later with {@linkcode MQTTClient.setCallback}. When absent,
+   * such messages are dropped (after any `messages()` iterator saw them).
+   */
   callback?: MessageCallback | undefined;
-  /** Called with errors thrown by `callback` when no `waitMsg()` is waiting. @default {reportError} */
+  /**
+   * Receives errors no caller awaits: thrown by the callback or a handler
+   * while no `waitMsg()` waits, thrown by the `onConnect`, `onReconnect`
+   * or `onConnectionLost` hooks, and resubscriptions the broker refused
+   * after a reconnect (`MQTTException` 0x80). When absent they go to
+   * `globalThis.reportError` (or `console.error` where it is missing).
+   *
+   * @default {reportError}
+   */
   onError?: ((error: unknown) => void) | undefined;
-  /** Replace the built-in sockets (tests, tunnels, custom links). */
+  /**
+   * Opens the connection instead of the built-in sockets (tests, tunnels,
+   * custom links). When absent, the runtime's own TCP/TLS socket is used
+   * (Deno, Bun or Node), or a WebSocket for `ws:`/`wss:` URLs.
+   */
   transport?: TransportFactory | undefined;
-  /** Time source for timers (tests use a fake one). */
+  /**
+   * Time source for every timer: connect deadline, keepalive, timeouts,
+   * reconnect delays (tests pass a fake one). When absent, the real clock
+   * (`performance.now()` and the global timers).
+   */
   clock?: Clock | undefined;
   /**
    * Largest incoming packet accepted, in bytes; a bigger one closes the
@@ -93,22 +243,62 @@ export interface ClientOptions {
    * @default {20}
    */
   maxInflight?: number | undefined;
-  /** Deadline for each acknowledgement (PUBACK, PUBCOMP, SUBACK, UNSUBACK, PINGRESP) in ms; 0 = none. @default {0} */
+  /**
+   * Deadline for each acknowledgement (PUBACK, PUBCOMP, SUBACK, UNSUBACK,
+   * PINGRESP), in ms: the waiting call rejects with a `TimeoutError`.
+   * 0 means no deadline.
+   *
+   * @default {0}
+   */
   commandTimeout?: number | undefined;
-  /** Reconnect automatically when the connection is lost (`true` for the default policy). @default {false} */
+  /**
+   * Reconnect automatically when the connection is lost: `true` for the
+   * default {@linkcode ReconnectPolicy}, or a policy. With it, publishes
+   * made while offline are queued and sent after the reconnect, and
+   * subscriptions are renewed when the broker kept no session.
+   *
+   * @default {false}
+   */
   reconnect?: boolean | ReconnectPolicy | undefined;
-  /** Called after every successful connect, first or automatic (Zerynth's `aconnect_cb`). */
+  /**
+   * Called after every successful connect, first or automatic (Zerynth's
+   * `aconnect_cb`). When absent, nothing is called.
+   */
   onConnect?: ((info: { sessionPresent: boolean; reconnected: boolean }) => void) | undefined;
-  /** Called before each reconnect attempt (Zerynth's `breconnect_cb`). */
+  /**
+   * Called before each reconnect attempt, automatic or by
+   * {@linkcode MQTTClient.reconnect} (Zerynth's `breconnect_cb`). When
+   * absent, nothing is called.
+   */
   onReconnect?: ((attempt: number, lastError: Error) => void) | undefined;
   /**
-   * Called when the connection is lost unexpectedly (Zerynth's `loop_failure`):
-   * return `"stop"` to give up instead of reconnecting.
+   * Called, with `reconnect` set, when the connection is lost unexpectedly
+   * or an automatic reconnect attempt fails (Zerynth's `loop_failure`):
+   * return `"stop"` to give up instead of reconnecting. When absent, the
+   * client keeps reconnecting within the policy's `maxAttempts`.
    */
   onConnectionLost?: ((error: Error) => LossDecision | void) | undefined;
 }
 
-/** A {@linkcode ReconnectPolicy} with every default filled in. */
+/**
+ * A {@linkcode ReconnectPolicy} with every default filled in, as
+ * {@linkcode backoffDelay} takes it.
+ *
+ * @example The default policy
+ * ```ts
+ * import type { ResolvedReconnectPolicy } from "./client.ts";
+ * const defaults: ResolvedReconnectPolicy = {
+ *   minDelay: 1000,
+ *   maxDelay: 30_000,
+ *   factor: 2,
+ *   jitter: 0.5,
+ *   maxAttempts: Infinity,
+ *   maxQueued: 1000,
+ *   offlineQos0: "reject",
+ * };
+ * console.log(defaults.maxDelay); // 30000
+ * ```
+ */
 export interface ResolvedReconnectPolicy {
   /** First delay, in ms. */
   minDelay: number;
@@ -122,41 +312,121 @@ export interface ResolvedReconnectPolicy {
   maxAttempts: number;
   /** Most publishes queued while offline. */
   maxQueued: number;
-  /** QoS 0 published while offline. */
+  /** QoS 0 published while offline: rejected, or queued like QoS 1/2. */
   offlineQos0: "reject" | "queue";
 }
 
-/** Options for {@linkcode MQTTClient.subscribe}. */
+/**
+ * Options for {@linkcode MQTTClient.subscribe}.
+ *
+ * @example QoS 1 with a handler and a deadline
+ * ```ts
+ * import type { SubscribeOptions } from "./client.ts";
+ * const options: SubscribeOptions = {
+ *   qos: 1,
+ *   handler: (msg) => console.log(msg.topic, msg.text()),
+ *   signal: AbortSignal.timeout(5000),
+ * };
+ * console.log(options.qos); // 1
+ * ```
+ */
 export interface SubscribeOptions extends CallOptions {
-  /** Requested QoS. @default {0} */
+  /**
+   * Requested QoS; the broker may grant less.
+   *
+   * @default {0}
+   */
   qos?: QoS | undefined;
-  /** Handler for the messages matching this filter. */
+  /**
+   * Handler for the messages matching this filter; they then skip the
+   * client's callback. When absent, a handler set by an earlier
+   * `subscribe` to the same filter is kept; with none, matching messages
+   * go to the callback.
+   */
   handler?: MessageHandler | undefined;
 }
 
-/** Options for {@linkcode MQTTClient.messages}. */
+/**
+ * Options for {@linkcode MQTTClient.messages}.
+ *
+ * @example A small buffer for one subtree
+ * ```ts
+ * import type { MessagesOptions } from "./client.ts";
+ * const options: MessagesOptions = { bufferSize: 10, filter: "sensors/+/temp" };
+ * console.log(options.filter); // "sensors/+/temp"
+ * ```
+ */
 export interface MessagesOptions {
-  /** Messages buffered before the client stops reading from the socket. @default {100} */
+  /**
+   * Messages buffered, an integer >= 1; when that many wait unconsumed,
+   * the client stops reading from the socket until the loop takes one.
+   *
+   * @default {100}
+   */
   bufferSize?: number | undefined;
-  /** Only yield messages matching this topic filter. */
+  /**
+   * Only yield messages matching this topic filter (it subscribes to
+   * nothing: call `subscribe` as well). When absent, every message is
+   * yielded.
+   */
   filter?: string | undefined;
 }
 
-/** Options for {@linkcode MQTTClient.connect}. */
+/**
+ * Options for {@linkcode MQTTClient.connect}.
+ *
+ * @example Resume a stored session, giving up after 5 seconds
+ * ```ts
+ * import type { ConnectOptions } from "./client.ts";
+ * const options: ConnectOptions = { cleanSession: false, timeout: 5000 };
+ * console.log(options.timeout); // 5000
+ * ```
+ */
 export interface ConnectOptions {
-  /** Start a fresh session (and discard any stored one). @default {true} */
+  /**
+   * Start a fresh session (and make the broker discard any stored one).
+   * `false` resumes the stored session, which needs a non-empty client id.
+   *
+   * @default {true}
+   */
   cleanSession?: boolean | undefined;
-  /** Deadline for the TCP/TLS connection and CONNACK, in ms. @default {30000} */
+  /**
+   * One deadline, in ms, for opening the connection (TCP, TLS or
+   * WebSocket) and receiving CONNACK; it rejects with a `TimeoutError`.
+   *
+   * @default {30000}
+   */
   timeout?: number | undefined;
-  /** Aborts the attempt. */
+  /**
+   * Aborts the attempt: `connect()` rejects with the signal's reason.
+   * When absent, only `timeout` ends it.
+   */
   signal?: AbortSignal | undefined;
 }
 
-/** Options for {@linkcode MQTTClient.publish} and {@linkcode MQTTClient.setLastWill}. */
+/**
+ * Options for {@linkcode MQTTClient.publish} and
+ * {@linkcode MQTTClient.setLastWill} (which ignores `signal`).
+ *
+ * @example A retained QoS 1 status message
+ * ```ts
+ * import type { PublishOptions } from "./client.ts";
+ * const options: PublishOptions = { qos: 1, retain: true };
+ * console.log(options); // { qos: 1, retain: true }
+ * ```
+ */
 export interface PublishOptions extends CallOptions {
-  /** Ask the broker to retain the message. @default {false} */
+  /**
+   * Ask the broker to retain the message for future subscribers.
+   *
+   * @default {false}
+   */
   retain?: boolean | undefined;
-  /** Quality of service. @default {0} */
+  /**
+   * Quality of service: 0 at most once, 1 at least once, 2 exactly once.
+   *
+   * @default {0}
+   */
   qos?: QoS | undefined;
 }
 
@@ -212,8 +482,13 @@ export class MQTTClient {
   #lastTopicBytes: Uint8Array | undefined;
 
   /**
+   * Create a client; nothing is sent until {@linkcode MQTTClient.connect}.
+   * Invalid arguments throw a `TypeError` or `RangeError` here.
+   *
    * @param clientId Client identifier; `""` asks the broker to assign one (clean session only).
-   * @param server Host name, IP address, or URL (`mqtt://host:1883`, `mqtts://host`).
+   * @param server Host name, IP address, or URL (`mqtt://host:1883`,
+   * `mqtts://host`, `ws://host/mqtt`, `wss://host/mqtt`; `user:password@`
+   * in a URL supplies the credentials).
    * @param options Connection and behaviour settings.
    */
   constructor(clientId: Data, server: string, options: ClientOptions = {}) {
@@ -686,7 +961,7 @@ export class MQTTClient {
    * It ends when the client disconnects, and throws if the connection is
    * lost for good.
    *
-   * @example
+   * @example Consume one subtree
    * ```ts ignore
    * for await (const msg of client.messages({ filter: "sensors/#" })) {
    *   console.log(msg.topic, msg.text());
@@ -717,14 +992,25 @@ export class MQTTClient {
     if (this.#session.connected || this.#reconnectTimer !== null) await this.disconnect();
   }
 
-  /** @returns A description without credentials. */
+  /**
+   * A short description with the client id and endpoint, never the
+   * credentials (e.g. `MQTTClient("demo" @ mqtt://127.0.0.1:1883)`).
+   *
+   * @returns The description.
+   */
   toString(): string {
     const { host, port, tls, websocket } = this.#endpoint;
     const where = websocket ? websocket.url : `${tls ? "mqtts" : "mqtt"}://${host}:${port}`;
     return `MQTTClient(${JSON.stringify(this.#clientId)} @ ${where})`;
   }
 
-  /** @returns A JSON view without credentials. */
+  /**
+   * A JSON view for logs: client id, host, port, whether TLS and
+   * WebSockets are used, and whether it is connected; never the
+   * credentials.
+   *
+   * @returns A plain object.
+   */
   toJSON(): Record<string, unknown> {
     const { host, port, tls, websocket } = this.#endpoint;
     return {
@@ -887,7 +1173,7 @@ function normalizePolicy(r: boolean | ReconnectPolicy | undefined): ResolvedReco
  * @param attempt Attempt number, from 1.
  * @param random A random number in [0, 1).
  * @returns Milliseconds.
- * @example
+ * @example The default policy without jitter
  * ```ts
  * import { backoffDelay } from "./client.ts";
  * const p = { minDelay: 1000, maxDelay: 30000, factor: 2, jitter: 0, maxAttempts: Infinity, maxQueued: 1000, offlineQos0: "reject" as const };
