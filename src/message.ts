@@ -34,6 +34,9 @@ export class Message {
   readonly dup: boolean;
 
   /**
+   * Wrap a received PUBLISH packet. The client creates messages; build one
+   * yourself only to test a callback.
+   *
    * @param packet The received PUBLISH.
    */
   constructor(packet: PublishPacket) {
@@ -63,8 +66,10 @@ export class Message {
   }
 
   /**
-   * The payload parsed as JSON.
+   * The payload parsed as JSON (after UTF-8 decoding); throws a
+   * `SyntaxError` if it is not JSON. The type parameter is not checked.
    *
+   * @typeParam T The expected shape.
    * @returns The parsed value.
    */
   json<T = unknown>(): T {

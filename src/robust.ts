@@ -37,9 +37,13 @@ function isNetworkError(e: unknown): e is Error {
 }
 
 /**
- * `umqtt.robust.MQTTClient`, Promise-returning.
+ * `umqtt.robust.MQTTClient`, Promise-returning: the `./umqtt` client whose
+ * `publish`, `wait_msg` and `check_msg` reconnect and retry on network
+ * errors. Refusals (`MQTTException`) and bad arguments (`TypeError`,
+ * `RangeError`) are not retried. Override `delay()` or `log()` to change
+ * the policy, as in MicroPython.
  *
- * @example
+ * @example A subscriber loop that survives broker restarts
  * ```ts ignore
  * import { MQTTClient } from "jsr:@umqtt/client/robust";
  * const c = new MQTTClient("sensor", "broker.local");
@@ -49,13 +53,22 @@ function isNetworkError(e: unknown): e is Error {
  * ```
  */
 export class MQTTClient extends SimpleClient {
-  /** Seconds `delay()` waits between reconnect attempts. @default {2} */
+  /**
+   * Seconds `delay()` waits between reconnect attempts.
+   *
+   * @default {2}
+   */
   DELAY = 2;
-  /** Print `log()` lines. @default {false} */
+  /**
+   * Print `log()` lines with `console.log`.
+   *
+   * @default {false}
+   */
   DEBUG = false;
 
   /**
-   * Same arguments as `./umqtt`'s client.
+   * Create a client with the same arguments as `./umqtt`'s client;
+   * nothing is sent until `connect()`.
    *
    * @param client_id Client identifier.
    * @param server Host name or IP address.
@@ -81,9 +94,11 @@ export class MQTTClient extends SimpleClient {
   }
 
   /**
-   * Wait before reconnect attempt `i` (1-based): `DELAY` seconds.
+   * Wait before reconnect attempt `i` (1-based): `DELAY` seconds, on the
+   * real timers. Override it for another policy, e.g. backoff.
    *
    * @param _i Attempt number.
+   * @returns A promise that resolves after the delay.
    */
   delay(_i: number): Promise<void> {
     return new Promise((resolve) => setTimeout(resolve, this.DELAY * 1000));
@@ -101,7 +116,8 @@ export class MQTTClient extends SimpleClient {
 
   /**
    * Connect with `clean_session = false` until it works, calling
-   * `log(true, e)` and `delay(i)` after each failure.
+   * `log(true, e)` and `delay(i)` after each network failure; a refusal
+   * (`MQTTException`) is thrown at once.
    *
    * @returns Session present.
    */
@@ -127,7 +143,7 @@ export class MQTTClient extends SimpleClient {
    * @param topic Topic name.
    * @param msg Payload.
    * @param retain Retain flag.
-   * @param qos QoS.
+   * @param qos QoS 0, 1 or 2.
    */
   override async publish(topic: Data, msg: Data, retain = false, qos: QoS = 0): Promise<void> {
     let sending: Promise<void> | null = null;
@@ -177,7 +193,7 @@ export class MQTTClient extends SimpleClient {
   /**
    * `check_msg()`, reconnecting and retrying up to `attempts` times.
    *
-   * @param attempts How many times to try.
+   * @param attempts How many times to try; after that it resolves null.
    * @returns First byte of the processed packet, or null.
    */
   override async check_msg(attempts = 2): Promise<number | null> {

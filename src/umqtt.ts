@@ -32,27 +32,63 @@ import type { TransportFactory } from "./transport/types.ts";
 
 export { MQTTException };
 
-/** MicroPython `ssl_params` keys this shim understands. */
+/**
+ * MicroPython `ssl_params` keys this shim understands. The TLS keys apply
+ * only when `ssl` is set; PEM text replaces MicroPython's DER bytes.
+ *
+ * @example Trusting a private CA
+ * ```ts
+ * import type { SslParams } from "./umqtt.ts";
+ * const ssl_params: SslParams = {
+ *   cadata: "-----BEGIN CERTIFICATE-----\n...\n-----END CERTIFICATE-----\n",
+ *   server_hostname: "broker.local",
+ * };
+ * console.log(ssl_params.server_hostname); // "broker.local"
+ * ```
+ */
 export interface SslParams {
-  /** PEM CA certificate(s) to trust (MicroPython `cadata`). */
+  /**
+   * PEM CA certificate(s) to trust (MicroPython `cadata`). When absent,
+   * the system's CAs are trusted.
+   */
   cadata?: string | undefined;
-  /** Name to verify and send as SNI (MicroPython `server_hostname`). */
+  /**
+   * Name to verify the certificate against and send as SNI (MicroPython
+   * `server_hostname`). When absent, the `server` host is used.
+   */
   server_hostname?: string | undefined;
-  /** PEM client certificate (MicroPython `cert`). */
+  /** PEM client certificate, for mutual TLS (MicroPython `cert`). When absent, none is sent. */
   cert?: string | undefined;
-  /** PEM client key (MicroPython `key`). */
+  /** PEM private key of `cert` (MicroPython `key`). */
   key?: string | undefined;
-  /** Replace the built-in sockets (not in MicroPython; for tests and tunnels). */
+  /**
+   * Opens the connection instead of the built-in sockets (not in
+   * MicroPython; for tests and tunnels). When absent, the runtime's own
+   * socket is used.
+   */
   transport?: TransportFactory | undefined;
 }
 
-/** umqtt.simple's callback: topic and message as bytes. */
+/**
+ * umqtt.simple's callback: topic and message as bytes (`Uint8Array`, where
+ * MicroPython passes `bytes`).
+ *
+ * @example Decoding topic and message
+ * ```ts
+ * import type { UmqttCallback } from "./umqtt.ts";
+ * const dec = new TextDecoder();
+ * const sub_cb: UmqttCallback = (topic, msg) => console.log(dec.decode(topic), dec.decode(msg));
+ * sub_cb(new TextEncoder().encode("foo_topic"), new TextEncoder().encode("hello")); // foo_topic hello
+ * ```
+ */
 export type UmqttCallback = (topic: Uint8Array, msg: Uint8Array) => void;
 
 /**
- * `umqtt.simple.MQTTClient`, Promise-returning.
+ * `umqtt.simple.MQTTClient`, Promise-returning. Unlike the main client it
+ * sends no keepalive ping by itself (call `ping()`), and `subscribe()`
+ * needs `set_callback()` first, as in umqtt.simple.
  *
- * @example
+ * @example Credentials, keepalive and a retained QoS 1 publish
  * ```ts ignore
  * import { MQTTClient } from "jsr:@umqtt/client/umqtt";
  * const c = new MQTTClient("sensor-1", "broker.local", 0, "user", "secret", 60);
@@ -67,14 +103,17 @@ export class MQTTClient {
   #cb: UmqttCallback | null = null;
 
   /**
+   * Create a client, with umqtt.simple's positional arguments; nothing is
+   * sent until `connect()`.
+   *
    * @param client_id Client identifier.
-   * @param server Host name or IP address.
+   * @param server Host name or IP address (URLs such as `mqtts://host` work too).
    * @param port 0 means 1883, or 8883 with `ssl`.
-   * @param user User name, or null.
+   * @param user User name, or null; an empty user name sends no credentials, as in umqtt.simple.
    * @param password Password, or null.
-   * @param keepalive Keepalive in seconds (you must call `ping()` yourself).
-   * @param ssl `true`, or TLS options.
-   * @param ssl_params MicroPython-style TLS parameters.
+   * @param keepalive Keepalive in seconds; 0 turns it off (you must call `ping()` yourself).
+   * @param ssl `true` for TLS with the system's CAs, or TLS options.
+   * @param ssl_params MicroPython-style TLS parameters (used when `ssl` is set), plus `transport`.
    */
   constructor(
     client_id: Data,
@@ -160,7 +199,7 @@ export class MQTTClient {
    * `MQTTException(code)` when the broker refuses.
    *
    * @param clean_session Start a clean session.
-   * @param timeout Seconds to wait for the connection and CONNACK.
+   * @param timeout Seconds to wait for the connection and CONNACK; null, 0 or absent: 30.
    * @returns Session present.
    */
   connect(clean_session = true, timeout?: number | null): Promise<boolean> {
@@ -180,17 +219,18 @@ export class MQTTClient {
   /**
    * Publish; QoS 1 waits for PUBACK, QoS 2 for PUBCOMP.
    *
-   * @param topic Topic name.
+   * @param topic Topic name (no wildcards).
    * @param msg Payload.
    * @param retain Retain flag.
-   * @param qos QoS.
+   * @param qos QoS 0, 1 or 2.
    */
   publish(topic: Data, msg: Data, retain = false, qos: QoS = 0): Promise<void> {
     return this.#c.publish(topic, msg, { retain, qos });
   }
 
   /**
-   * Subscribe; rejects with `MQTTException(0x80)` when refused.
+   * Subscribe; waits for SUBACK and rejects with `MQTTException(0x80)`
+   * when refused. Throws a `TypeError` if `set_callback()` was not called.
    *
    * @param topic Topic filter.
    * @param qos Requested QoS.
