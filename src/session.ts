@@ -350,7 +350,19 @@ export class Session {
    * @param topicBytes The topic's UTF-8 bytes, if already encoded.
    * @param options Abort signal.
    */
-  async publish(packet: PublishPacket, topicBytes?: Uint8Array, options?: CallOptions): Promise<void> {
+  publish(packet: PublishPacket, topicBytes?: Uint8Array, options?: CallOptions): Promise<void> {
+    // Fast path: QoS 0 while connected with nothing queued ahead is one encode and one write.
+    if (packet.qos === 0 && this.#closed === null && this.#slotWaiters.length === 0 && !options?.signal) {
+      try {
+        return this.#send(encodePublish(packet, topicBytes));
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    }
+    return this.#publish(packet, topicBytes, options);
+  }
+
+  async #publish(packet: PublishPacket, topicBytes?: Uint8Array, options?: CallOptions): Promise<void> {
     options?.signal?.throwIfAborted();
     if (this.#closed) {
       const off = this.offline;
@@ -375,7 +387,7 @@ export class Session {
       await new Promise<void>((resolve) => this.#slotWaiters.push(resolve));
       this.#reserved--;
       options?.signal?.throwIfAborted();
-      if (this.#closed) return this.publish(packet, topicBytes, options);
+      if (this.#closed) return this.#publish(packet, topicBytes, options);
     }
     if (packet.qos === 0) {
       await this.#send(encodePublish(packet, topicBytes));
@@ -667,7 +679,9 @@ export class Session {
     const check = (): void => {
       this.#kaTimer = null;
       if (this.#closed) return;
-      const idle = this.#clock.now() - this.#lastSent;
+      const now = this.#clock.now();
+      // A clock that went backwards counts as idle: an early PINGREQ is harmless, a late one is not.
+      const idle = now < this.#lastSent ? this.#keepaliveMs : now - this.#lastSent;
       if (idle >= this.#keepaliveMs) {
         this.#sendKeepalivePing();
         this.#kaTimer = this.#clock.setTimeout(check, this.#keepaliveMs);
