@@ -1,8 +1,9 @@
 /**
  * Replay machinery for the umqtt.simple wire traces: load a trace, turn its
  * packets into a scripted broker per connection, and run the trace's
- * MicroPython `script` lines against our `/umqtt` shim through a small
- * interpreter for the Python subset the scripts use.
+ * MicroPython `script` lines against our `/umqtt` shim (or `/robust` when
+ * the script imports `umqtt.robust`) through a small interpreter for the
+ * Python subset the scripts use.
  *
  * @module
  */
@@ -12,6 +13,7 @@ import { join, resolve } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { MQTTClient } from "../../src/umqtt.ts";
+import { MQTTClient as RobustClient } from "../../src/robust.ts";
 import type { SslParams } from "../../src/umqtt.ts";
 import type { TransportConnectOptions, TransportFactory } from "../../src/transport/types.ts";
 import { FakeTransport, flush, hex, toHex } from "../_fake.ts";
@@ -61,6 +63,13 @@ export interface Trace {
   callbacks: TraceCallback[];
   packets: TracePacket[];
   connections: { conn: number; ends: { c2s?: TraceEnd; s2c?: TraceEnd } }[];
+  /** `other_stdout` holds umqtt.robust's DEBUG lines (`mqtt: OSError(-1,)`). */
+  client_process?: { other_stdout?: string[] };
+}
+
+/** Whether a trace's script drives umqtt.robust rather than umqtt.simple. */
+export function usesRobust(trace: Trace): boolean {
+  return trace.script.some((l) => /^from umqtt\.robust import /.test(l));
 }
 
 /** The traces folder: `$UMQTT_TRACES`, else `../shared/conformance/umqtt-simple` from the repo root. */
@@ -351,6 +360,13 @@ export type Outcome =
   | { kind: "pending"; promise: Promise<unknown> }
   | { kind: "statement" };
 
+/** One line umqtt.robust's `log()` printed (DEBUG on): where, and with which error. */
+export interface LogLine {
+  step: number;
+  in_reconnect: boolean;
+  error: unknown;
+}
+
 /** One recorded callback invocation. */
 export interface Delivery {
   step: number;
@@ -365,6 +381,10 @@ export class Replay {
   readonly conns: ScriptedConn[] = [];
   readonly options: TransportConnectOptions[] = [];
   readonly deliveries: Delivery[] = [];
+  /** What robust clients logged with `DEBUG` on (their `log()` is recorded instead of printed). */
+  readonly logs: LogLine[] = [];
+  /** Build `/robust` clients (the script imports `umqtt.robust`). */
+  readonly robust: boolean;
   readonly vars = new Map<string, unknown>();
   /** Transports opened by each client variable. */
   readonly clientConns = new Map<unknown, ScriptedConn[]>();
@@ -375,6 +395,7 @@ export class Replay {
   constructor(trace: Trace, specs: ConnSpec[]) {
     this.trace = trace;
     this.specs = specs;
+    this.robust = usesRobust(trace);
   }
 
   /** A transport factory for one client: each connection gets the next scripted broker. */
@@ -454,7 +475,7 @@ export class Replay {
   #newClient(args: Record<string, unknown>): MQTTClient {
     let self: MQTTClient | null = null;
     const sslParams: SslParams = { ...(args.ssl_params as SslParams ?? {}), transport: this.factoryFor(() => self) };
-    self = new MQTTClient(
+    self = new (this.robust ? RobustClient : MQTTClient)(
       args.client_id as string,
       args.server as string,
       args.port as number | undefined,
@@ -465,6 +486,12 @@ export class Replay {
       sslParams,
     );
     this.ctorArgs.set(self, args);
+    if (self instanceof RobustClient) {
+      const c = self;
+      c.log = (in_reconnect: boolean, error: unknown): void => {
+        if (c.DEBUG) this.logs.push({ step: this.step, in_reconnect, error });
+      };
+    }
     return self;
   }
 
@@ -559,9 +586,9 @@ export class Replay {
             const args = { ...this.ctorArgs.get(c), keepalive: v };
             const fresh = this.#newClient(args);
             this.vars.set(obj!, fresh);
-          } else if (attr === "DEBUG" || attr === "DELAY") {
-            // umqtt.robust's logging and retry delay: robust is not part of the shim.
-          } else throw new Error(`Unsupported assignment ${code}`);
+          } else if (attr === "DEBUG" && c instanceof RobustClient) c.DEBUG = v as boolean;
+          else if (attr === "DELAY" && c instanceof RobustClient) c.DELAY = v as number;
+          else throw new Error(`Unsupported assignment ${code}`);
         }
         return { kind: "statement" };
       }

@@ -1,9 +1,11 @@
 /**
- * Replays every umqtt.simple 1.8.0 wire trace in
+ * Replays every umqtt.simple 1.8.0 / umqtt.robust 1.0.3 wire trace in
  * `../shared/conformance/umqtt-simple/` (or `$UMQTT_TRACES`) against the
- * `/umqtt` shim: the trace's own script lines drive the shim, the recorded
- * broker bytes answer it, and the client bytes must equal the recording per
- * connection. Where we deliberately differ (docs/known-divergences.md) the
+ * `/umqtt` shim, or `/robust` when the script imports `umqtt.robust`: the
+ * trace's own script lines drive the shim, the recorded broker bytes answer
+ * it, and the client bytes must equal the recording per connection. For
+ * robust traces the DEBUG lines (`client_process.other_stdout`) must match
+ * what our `log()` was called with. Where we deliberately differ (docs/known-divergences.md) the
  * scenario's entry below states the exact bytes and results we produce
  * instead.
  */
@@ -12,7 +14,17 @@ import assert from "node:assert/strict";
 import { ConnectionClosedError, MQTTException } from "../../src/codec/errors.ts";
 import { MQTTClient } from "../../src/umqtt.ts";
 import { flush } from "../_fake.ts";
-import { type ConnSpec, connSpecs, listScenarios, loadTrace, type Outcome, Replay, tracesDir } from "./_trace.ts";
+import {
+  type ConnSpec,
+  connSpecs,
+  listScenarios,
+  loadTrace,
+  type LogLine,
+  type Outcome,
+  Replay,
+  tracesDir,
+  usesRobust,
+} from "./_trace.ts";
 
 /** What one script line must do under our shim. */
 type Expect =
@@ -33,6 +45,10 @@ interface Scenario {
   callbacks?: { step: number; topic: string; msg: string }[];
   /** Connections still open when the script ends (all others must be closed). */
   openAtEnd?: number[];
+  /** Script lines during which robust's `log()` ran, in order (the trace's DEBUG lines name none). */
+  logSteps?: number[];
+  /** Our robust `log()` calls (see {@linkcode ourLog}) when they differ from the trace's DEBUG lines. */
+  logs?: string[];
   /** Extra checks after the replay. */
   check?: (r: Replay) => void;
 }
@@ -158,21 +174,26 @@ const SCENARIOS: Record<string, Scenario> = {
     },
     openAtEnd: [2],
   },
-  "o1-robust-basic": {},
-  "o2-robust-reconnect": {
-    // No reconnect in the shim: calls after the takeover reject; the final connect(True) matches conn 3.
-    conns: (rec) => [rec[0]!, rec[3]!],
-    steps: { 8: closed, 10: closed, 11: closed, 13: closed, 14: { value: undefined } },
-    callbacks: [],
-  },
+  // umqtt.robust traces, driven through src/robust.ts.
+  "o1-robust-basic": { logSteps: [] },
+  // check_msg() (line 8) and wait_msg() (line 13) each log the lost connection once and reconnect with
+  // clean session 0; the bytes of all four connections are the recorded ones.
+  "o2-robust-reconnect": { logSteps: [8, 13] },
+  // The takeover's FIN is read before line 7 runs, so publish() fails before writing anything, logs,
+  // reconnects and publishes on connection 1 with packet id 2, DUP 0: the recorded bytes.
   "o3-robust-publish-reconnect": {
-    conns: (rec) => [rec[0]!, rec[2]!],
-    steps: { 7: closed, 8: closed, 9: { value: undefined } },
+    logSteps: [7],
+    check: (r) => assert.equal((r.vars.get("c") as MQTTClient).pid, 2, "o3: the failed attempt consumed no id"),
   },
   "o4-robust-publish-qos1-hang": {
+    // umqtt.robust writes PUBLISH to "umqtt/o4/#", mosquitto drops it, robust reconnects (conn 1) and
+    // waits forever for a PUBACK. Ours rejects the wildcard topic with RangeError before writing
+    // anything; RangeError is not a network error, so nothing is logged and there is no reconnect.
     conns: (rec) => [only([rec[0]!.c2s[0]!], [CONNACK])],
     steps: { 5: wildcard },
     openAtEnd: [0],
+    logs: [],
+    logSteps: [],
   },
 };
 
@@ -191,6 +212,20 @@ function recordedExpect(code: string, result: string | undefined, exception: str
     return { value: /\.connect\(/.test(code) ? result !== "0" : Number(result) };
   }
   throw new Error(`No mapping for result ${result}`);
+}
+
+/** A umqtt.robust DEBUG line (`mqtt: OSError(-1,)`) as what our `log()` must be called with. */
+function recordedLog(line: string): string {
+  const m = /^mqtt( reconnect)?: (\w+)\(/.exec(line);
+  if (!m) throw new Error(`No mapping for umqtt.robust log line ${line}`);
+  return `log(${m[1] ? "true" : "false"}, ${m[2] === "OSError" ? "ConnectionClosedError" : m[2]})`;
+}
+
+/** One call of our robust `log(in_reconnect, e)`. */
+function ourLog(l: LogLine): string {
+  const e = l.error;
+  const kind = e instanceof ConnectionClosedError ? "ConnectionClosedError" : e instanceof Error ? e.name : String(e);
+  return `log(${l.in_reconnect}, ${kind})`;
 }
 
 function describe(o: Outcome): string {
@@ -259,6 +294,12 @@ async function replay(name: string): Promise<void> {
     const want = cfg.callbacks ??
       trace.callbacks.map((cb) => ({ step: cb.during_call, topic: cb.topic, msg: cb.msg }));
     assert.deepEqual(r.deliveries, want, `${name}: callbacks`);
+
+    // umqtt.robust's DEBUG lines: the same errors logged, during the expected script lines.
+    const wantLogs = cfg.logs ?? (trace.client_process?.other_stdout ?? []).map(recordedLog);
+    assert.deepEqual(r.logs.map(ourLog), wantLogs, `${name}: robust log() calls`);
+    if (cfg.logSteps) assert.deepEqual(r.logs.map((l) => l.step), cfg.logSteps, `${name}: lines that logged`);
+    assert.ok(r.robust || r.logs.length === 0, `${name}: only robust clients log`);
     cfg.check?.(r);
   } finally {
     for (const c of r.conns) c.transport.close();
@@ -277,8 +318,51 @@ test("umqtt traces folder exists and every trace has a replay entry", () => {
   assert.deepEqual(names, Object.keys(SCENARIOS).sort());
 });
 
+/** Whether a trace drives umqtt.robust (false when the folder is missing: the first test reports that). */
+function robustTrace(name: string): boolean {
+  try {
+    return usesRobust(loadTrace(name));
+  } catch {
+    return false;
+  }
+}
+
 for (const name of Object.keys(SCENARIOS).sort()) {
-  test(`umqtt MQTTClient replays trace ${name} byte-exact`, async () => {
+  const which = robustTrace(name) ? "robust" : "umqtt";
+  test(`${which} MQTTClient replays trace ${name} byte-exact`, async () => {
     await replay(name);
   });
 }
+
+test("robust MQTTClient.publish() resends with DUP under the same id when the link drops before PUBACK (o4, valid topic)", async () => {
+  // o4 with a topic mosquitto accepts ("umqtt/o4/a", same length as "umqtt/o4/#"): the broker drops the
+  // connection after the QoS 1 PUBLISH, as in the trace. umqtt.robust reconnects and then waits forever
+  // for a PUBACK (the message is never resent); ours resends it on the new connection and returns.
+  const trace = loadTrace("o4-robust-publish-qos1-hang");
+  const rec = connSpecs(trace);
+  const publish = rec[0]!.c2s[1]!.replace("756d7174742f6f342f23", "756d7174742f6f342f61");
+  assert.equal(publish, "3219000a756d7174742f6f342f6100016e657665722d61636b6564");
+  const specs: ConnSpec[] = [
+    { c2s: [rec[0]!.c2s[0]!, publish], s2c: [{ hex: CONNACK, after: 1, at: 0 }], brokerEnd: { after: 2, at: 0 } },
+    // recorded reconnect (clean session 0), then the PUBLISH again with DUP (0x3a), same packet id 1
+    only([rec[1]!.c2s[0]!, "3a" + publish.slice(2), "e000"], [CONNACK, "40020001"]),
+  ];
+  const script = [...trace.script.map((l) => l.replace('b"umqtt/o4/#"', 'b"umqtt/o4/a"')), "c.disconnect()"];
+  const r = new Replay({ ...trace, script }, specs);
+  const outcomes: Outcome[] = [];
+  try {
+    for (const [i, code] of script.entries()) {
+      r.step = i;
+      outcomes.push(await r.run(code));
+    }
+    checkOutcome("publish(qos=1) across the drop", outcomes[5]!, { value: undefined });
+    checkOutcome("disconnect()", outcomes[6]!, { value: undefined });
+    assert.deepEqual(r.conns.map((c) => c.received), specs.map((c) => c.c2s));
+    assert.deepEqual(r.logs.map(ourLog), ["log(false, ConnectionClosedError)"]);
+    assert.deepEqual(r.logs.map((l) => l.step), [5]);
+    assert.equal((r.vars.get("c") as MQTTClient).pid, 1);
+  } finally {
+    for (const c of r.conns) c.transport.close();
+    await flush();
+  }
+});
