@@ -1,13 +1,28 @@
 /**
- * A small, dependency-free MQTT 3.1.1 client for Deno and Bun, with the API
- * of MicroPython's umqtt.simple in camelCase (and `./umqtt` for the
- * snake_case original).
+ * A small, dependency-free MQTT 3.1.1 client for Deno and Bun,
+ * with the API of MicroPython's umqtt.simple in camelCase, plus QoS 2,
+ * automatic keepalive, persistent sessions, reconnect with backoff,
+ * `for await` with backpressure, per-topic handlers and WebSockets.
+ *
+ * Entry points:
+ * - `@umqtt/client`: {@linkcode MQTTClient}, {@linkcode Message}, the
+ *   errors, {@linkcode topicMatches} and the types for options, clocks
+ *   and transports.
+ * - `@umqtt/client/umqtt`: umqtt.simple's snake_case API
+ *   (`set_callback`, `wait_msg`, `check_msg`, positional arguments), to
+ *   port MicroPython code line for line.
+ * - `@umqtt/client/robust`: umqtt.robust's client, which reconnects and
+ *   retries `publish`, `wait_msg` and `check_msg`.
+ * - `@umqtt/client/codec`: the sans-I/O packet encoders, the push
+ *   `PacketDecoder` and the topic rules, for brokers, proxies and tests.
+ * - `@umqtt/client/cli`: the `umqtt pub`/`umqtt sub` command line tool
+ *   (mosquitto_pub/mosquitto_sub options) and its `main(args)`.
  *
  * @example Publish and subscribe
  * ```ts ignore
  * import { MQTTClient } from "jsr:@umqtt/client";
  *
- * await using client = new MQTTClient("my-app", "127.0.0.1", {
+ * await using client = new MQTTClient("my-app", "mqtt://127.0.0.1:1883", {
  *   callback: (msg) => console.log(msg.topic, msg.text()),
  * });
  * await client.connect();

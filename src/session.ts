@@ -64,9 +64,25 @@ export interface OfflinePolicy {
   qos0: "reject" | "queue";
 }
 
-/** Per-call cancellation. */
+/**
+ * Per-call cancellation, accepted by `publish`, `subscribe`, `unsubscribe`,
+ * `ping` and `waitMsg`.
+ *
+ * @example Give up waiting for an acknowledgement after 5 seconds
+ * ```ts
+ * import type { CallOptions } from "./session.ts";
+ * const options: CallOptions = { signal: AbortSignal.timeout(5000) };
+ * console.log(options.signal?.aborted); // false
+ * ```
+ */
 export interface CallOptions {
-  /** Aborts the call; a message already sent stays consistent (see `publish`). */
+  /**
+   * Aborts the call: it rejects with the signal's reason. A QoS 1/2
+   * message already sent is then abandoned (its packet id is freed and a
+   * late acknowledgement ignored); the broker may still deliver it. When
+   * absent, only `commandTimeout` (if set) or a lost connection ends the
+   * wait.
+   */
   signal?: AbortSignal | undefined;
 }
 

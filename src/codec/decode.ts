@@ -10,11 +10,28 @@ import type { Packet, QoS } from "./packets.ts";
 import { readRemainingLength } from "./remaining_length.ts";
 import { decodeUtf8 } from "./utf8.ts";
 
-/** Options for {@linkcode PacketDecoder}. */
+/**
+ * Options for {@linkcode PacketDecoder}.
+ *
+ * @example Refusing packets over 1 KiB as soon as the header arrives
+ * ```ts
+ * import { PacketDecoder } from "./decode.ts";
+ * const d = new PacketDecoder({ maxPacketSize: 1024 });
+ * d.feed(new Uint8Array([0x30, 0xff, 0x7f])); // PUBLISH declaring 16383 bytes
+ * try {
+ *   d.next();
+ * } catch (e) {
+ *   console.log((e as Error).name); // "MalformedPacketError"
+ * }
+ * ```
+ */
 export interface DecoderOptions {
   /**
-   * Largest whole packet (fixed header included) accepted, in bytes. A
-   * packet declaring more is refused as soon as its header is read.
+   * Largest whole packet (fixed header included) accepted, in bytes, an
+   * integer >= 2. A packet declaring more is refused with
+   * {@linkcode MalformedPacketError} as soon as its header is read. The
+   * default is the protocol's limit; `MQTTClient` passes 16777216 unless
+   * told otherwise.
    *
    * @default {268435460}
    */
@@ -46,7 +63,7 @@ export class PacketDecoder {
   /**
    * Create a decoder with an empty buffer.
    *
-   * @param options Limits.
+   * @param options Limits (`maxPacketSize`).
    */
   constructor(options: DecoderOptions = {}) {
     const max = options.maxPacketSize ?? MAX_REMAINING_LENGTH + 5;

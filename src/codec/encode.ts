@@ -18,7 +18,7 @@ const PROTOCOL_NAME = new Uint8Array([0x00, 0x04, 0x4d, 0x51, 0x54, 0x54]); // "
  *
  * @param qos The value.
  * @returns The value as {@linkcode QoS}.
- * @example
+ * @example Accepting a valid QoS
  * ```ts
  * import { checkQos } from "./encode.ts";
  * console.log(checkQos(1)); // 1
@@ -36,7 +36,7 @@ export function checkQos(qos: unknown): QoS {
  *
  * @param id The value.
  * @returns The value.
- * @example
+ * @example The largest packet id
  * ```ts
  * import { checkPacketId } from "./encode.ts";
  * console.log(checkPacketId(65535)); // 65535
@@ -95,7 +95,7 @@ function checkBinary(b: Uint8Array, what: string): Uint8Array {
  *
  * @param p The packet.
  * @returns The bytes.
- * @example
+ * @example A minimal CONNECT
  * ```ts
  * import { encodeConnect } from "./encode.ts";
  * const bytes = encodeConnect({ type: "connect", clientId: "c1", cleanSession: true, keepalive: 0 });
@@ -157,7 +157,7 @@ export function encodeConnect(p: ConnectPacket): Uint8Array {
  * @param p The packet.
  * @param topicBytes The topic's UTF-8 bytes, if already at hand.
  * @returns The bytes.
- * @example
+ * @example A QoS 0 PUBLISH
  * ```ts
  * import { encodePublish } from "./encode.ts";
  * const p = { type: "publish", topic: "a", payload: new Uint8Array([1]), qos: 0, retain: false, dup: false } as const;
@@ -196,7 +196,7 @@ function encodeAck(first: number, id: number): Uint8Array {
  *
  * @param p The packet.
  * @returns The bytes.
- * @example
+ * @example Subscribing to one filter at QoS 1
  * ```ts
  * import { encodeSubscribe } from "./encode.ts";
  * console.log(encodeSubscribe({ type: "subscribe", packetId: 1, subscriptions: [{ topic: "a", qos: 1 }] }));
@@ -226,7 +226,7 @@ export function encodeSubscribe(p: SubscribePacket): Uint8Array {
  *
  * @param p The packet.
  * @returns The bytes.
- * @example
+ * @example Unsubscribing from one filter
  * ```ts
  * import { encodeUnsubscribe } from "./encode.ts";
  * console.log(encodeUnsubscribe({ type: "unsubscribe", packetId: 2, topics: ["a"] }));
@@ -254,7 +254,7 @@ export function encodeUnsubscribe(p: UnsubscribePacket): Uint8Array {
  *
  * @param p The packet.
  * @returns The bytes.
- * @example
+ * @example Encoding PINGREQ
  * ```ts
  * import { encodePacket } from "./encode.ts";
  * console.log(encodePacket({ type: "pingreq" })); // Uint8Array [192, 0]

@@ -96,7 +96,7 @@ export class ConnectionClosedError extends Error {
  * A deadline passed: connect timeout, acknowledgement timeout, or no
  * PINGRESP within the keepalive grace period.
  *
- * @example
+ * @example Telling a timeout apart
  * ```ts
  * import { TimeoutError } from "./mod.ts";
  * console.log(new TimeoutError("No CONNACK within 5000 ms").name); // "TimeoutError"

@@ -12,7 +12,7 @@ import { MalformedPacketError } from "./errors.ts";
  *
  * @param n A length in 0..268435455.
  * @returns 1, 2, 3 or 4.
- * @example
+ * @example Sizes around the one-byte limit
  * ```ts
  * import { remainingLengthSize } from "./remaining_length.ts";
  * console.log(remainingLengthSize(127), remainingLengthSize(128)); // 1 2
@@ -34,7 +34,7 @@ export function remainingLengthSize(n: number): number {
  * @param buf Destination.
  * @param offset Where to write.
  * @returns The offset just past the written bytes.
- * @example
+ * @example Writing 321 as two bytes
  * ```ts
  * import { writeRemainingLength } from "./remaining_length.ts";
  * const buf = new Uint8Array(4);
@@ -63,7 +63,7 @@ export function writeRemainingLength(n: number, buf: Uint8Array, offset: number)
  * @param offset Where the Remaining Length starts.
  * @param end End of the valid bytes in `buf`.
  * @returns `[value, size]` or `null` if incomplete.
- * @example
+ * @example Reading a two-byte length
  * ```ts
  * import { readRemainingLength } from "./remaining_length.ts";
  * console.log(readRemainingLength(new Uint8Array([0xc1, 0x02]), 0, 2)); // [321, 2]

@@ -11,7 +11,7 @@ import { checkString } from "./utf8.ts";
  * naming the problem.
  *
  * @param topic The topic name.
- * @example
+ * @example A valid topic and a wildcard refused
  * ```ts
  * import { validateTopicName } from "./topic.ts";
  * validateTopicName("sensors/1/temp"); // ok
@@ -36,7 +36,7 @@ export function validateTopicName(topic: string): void {
  * [MQTT-4.7.1-3]. Throws a `RangeError` naming the problem.
  *
  * @param filter The topic filter.
- * @example
+ * @example A valid filter and a misplaced #
  * ```ts
  * import { validateTopicFilter } from "./topic.ts";
  * validateTopicFilter("sensors/+/temp"); // ok
@@ -72,7 +72,7 @@ export function validateTopicFilter(filter: string): void {
  * @param filter A valid topic filter.
  * @param topic A topic name.
  * @returns Whether it matches.
- * @example
+ * @example Wildcards and $ topics
  * ```ts
  * import { topicMatches } from "./topic.ts";
  * console.log(topicMatches("sensors/+/temp", "sensors/1/temp")); // true

@@ -15,7 +15,7 @@ const fatalDecoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
  * @param s The string.
  * @param what What the string is, for the error message ("topic", "client id"…).
  * @returns The UTF-8 bytes.
- * @example
+ * @example A two-byte character
  * ```ts
  * import { encodeUtf8 } from "./utf8.ts";
  * console.log(encodeUtf8("é", "topic")); // Uint8Array [195, 169]
@@ -40,7 +40,7 @@ export function encodeUtf8(s: string, what: string): Uint8Array {
  *
  * @param s The string.
  * @param what What the string is, for the error message.
- * @example
+ * @example Checking a topic
  * ```ts
  * import { checkString } from "./utf8.ts";
  * checkString("a/b", "topic"); // ok
@@ -60,7 +60,7 @@ export function checkString(s: string, what: string): void {
  *
  * @param bytes The bytes.
  * @returns The string, or `null`.
- * @example
+ * @example Decoding valid UTF-8
  * ```ts
  * import { decodeUtf8 } from "./utf8.ts";
  * console.log(decodeUtf8(new Uint8Array([0x61]))); // "a"
@@ -92,7 +92,7 @@ export function decodeUtf8(bytes: Uint8Array): string | null {
  * @param v The value.
  * @param what What it is, for the error message.
  * @returns The string.
- * @example
+ * @example Bytes to text
  * ```ts
  * import { toText } from "./utf8.ts";
  * console.log(toText(new Uint8Array([0x61, 0x2f, 0x62]), "topic")); // "a/b"
@@ -114,7 +114,7 @@ export function toText(v: string | Uint8Array, what: string): string {
  * @param v The value.
  * @param what What it is, for the error message.
  * @returns The bytes.
- * @example
+ * @example Text to bytes
  * ```ts
  * import { toBytes } from "./utf8.ts";
  * console.log(toBytes("hi", "payload")); // Uint8Array [104, 105]

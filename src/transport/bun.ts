@@ -45,7 +45,7 @@ const HIGH_WATER = 1 << 20;
  *
  * @param options Host, port, TLS settings, abort signal.
  * @returns A connected transport.
- * @example
+ * @example TLS with a private CA on Bun
  * ```ts ignore
  * import { connectBun } from "./bun.ts";
  * const t = await connectBun({ host: "127.0.0.1", port: 8883, tls: { caCerts: [caPem], serverName: "localhost" } });

@@ -24,7 +24,7 @@ const READ_SIZE = 65_536;
  *
  * @param options Host, port, TLS settings, abort signal.
  * @returns A connected transport.
- * @example
+ * @example TLS with a private CA on Deno
  * ```ts ignore
  * import { connectDeno } from "./deno.ts";
  * const t = await connectDeno({ host: "127.0.0.1", port: 8883, tls: { caCerts: [await Deno.readTextFile("ca.pem")] } });

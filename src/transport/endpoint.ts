@@ -37,7 +37,7 @@ const TCP_SCHEMES = new Set(["mqtt", "tcp"]);
  * @param portOption Explicit port (0 or undefined: from the URL or the default).
  * @param tlsOption Explicit TLS setting (`true` or settings; `wss:` and `mqtts:` imply `true`).
  * @returns Where to connect.
- * @example
+ * @example Ports and credentials from URLs
  * ```ts
  * import { parseServer } from "./endpoint.ts";
  * console.log(parseServer("mqtts://broker.example:8884", 0, undefined).port); // 8884

@@ -28,7 +28,7 @@ export { connectWebSocket } from "./websocket.ts";
  *
  * @param options Host, port, TLS settings, WebSocket URL, abort signal.
  * @returns A connected transport.
- * @example
+ * @example Plain TCP on any runtime
  * ```ts ignore
  * import { connectNative } from "./mod.ts";
  * const t = await connectNative({ host: "127.0.0.1", port: 1883 });

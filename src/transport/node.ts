@@ -39,7 +39,7 @@ const IP = /^[\d.]+$|:/;
  *
  * @param options Host, port, TLS settings, abort signal.
  * @returns A connected transport.
- * @example
+ * @example Plain TCP on Node
  * ```ts ignore
  * import { connectNode } from "./node.ts";
  * const t = await connectNode({ host: "127.0.0.1", port: 1883 });

@@ -29,7 +29,7 @@ interface DenoHttp {
  *
  * @param options Needs `websocket` (URL and subprotocols); `tls` for `wss:` settings; abort signal.
  * @returns A connected transport.
- * @example
+ * @example MQTT over a WebSocket
  * ```ts ignore
  * import { connectWebSocket } from "./websocket.ts";
  * const t = await connectWebSocket({ host: "127.0.0.1", port: 9001, websocket: { url: "ws://127.0.0.1:9001/mqtt" } });
