@@ -300,6 +300,16 @@ export function compareRuns(ref: Observed, ours: Observed, opts: CompareOptions 
     }
   }
 
+  // umqtt.robust's DEBUG lines: which errors it caught and retried, in order
+  if (ref.logs && ours.logs) {
+    for (const op of align(ref.logs, ours.logs, (l) => l.line)) {
+      if (op.op === "del") diffs.push({ key: `log missing ${op.a.line}`, detail: op.a.raw });
+      if (op.op === "ins") {
+        diffs.push({ key: `log extra ${op.b.line} (ours during i=${op.b.during ?? "?"})`, detail: op.b.raw });
+      }
+    }
+  }
+
   // timing, where the trace's point is timing
   for (const t of opts.timing ?? []) {
     const oc = [...connPairs.entries()].find(([r]) => r === t.conn)?.[1];

@@ -135,3 +135,21 @@ test("normaliseRef() and bytesRepr() follow MicroPython's repr", () => {
   assert.equal(bytesRepr(new TextEncoder().encode("umqtt/h1/x")), "b'umqtt/h1/x'");
   assert.equal(bytesRepr(Uint8Array.of(0, 0x27, 10, 0x5c, 0xff)), `b"\\x00'\\n\\\\\\xff"`);
 });
+
+test("compareRuns() compares umqtt.robust's DEBUG lines: each missing or extra retry is one difference", () => {
+  const ref = fromTrace(trace("o2"));
+  assert.deepEqual(ref.logs?.map((l) => l.line), ["mqtt: OSError", "mqtt: OSError"]);
+  const same = { ...clone(ref), logs: ref.logs!.map((l, k) => ({ ...l, during: [8, 13][k]! })) };
+  assert.deepEqual(compareRuns(ref, same).map((d) => d.key), []);
+  const ours = {
+    ...clone(ref),
+    logs: [
+      { line: "mqtt: OSError", raw: "mqtt: OSError (ConnectionClosedError)", during: 8 },
+      { line: "mqtt reconnect: OSError", raw: "mqtt reconnect: OSError (ConnectionClosedError)", during: 13 },
+    ],
+  };
+  assert.deepEqual(compareRuns(ref, ours).map((d) => d.key), [
+    "log missing mqtt: OSError",
+    "log extra mqtt reconnect: OSError (ours during i=13)",
+  ]);
+});

@@ -51,6 +51,16 @@ export interface ObsSide {
   stdout: string[];
 }
 
+/** A line umqtt.robust's `log()` prints with DEBUG on. */
+export interface ObsLog {
+  /** Normalised: `mqtt: OSError`, `mqtt reconnect: OSError` (the error's outcome, see {@linkcode ObsCall.outcome}). */
+  line: string;
+  /** The line as printed (or, for ours, with our error's text), for the report. */
+  raw: string;
+  /** The step it was logged in (ours only; the trace's lines carry no step). */
+  during?: number;
+}
+
 /** Everything compared for one scenario. */
 export interface Observed {
   packets: ObsPacket[];
@@ -58,6 +68,8 @@ export interface Observed {
   calls: ObsCall[];
   callbacks: ObsCallback[];
   sides: ObsSide[];
+  /** umqtt.robust's DEBUG lines; compared only when present on both sides. */
+  logs?: ObsLog[];
 }
 
 /** The reference trace file (fields used here). */
@@ -84,6 +96,8 @@ export interface TraceFile {
   }[];
   connections: { conn: number; t_open_ms: number; ends: Record<string, { t_ms: number; how: string }> }[];
   side_actions: { t_ms: number; at: string; cmd: string[]; rc: number; stdout: string[] }[];
+  /** `other_stdout` holds umqtt.robust's DEBUG lines, e.g. `mqtt: OSError(-1,)`. */
+  client_process?: { other_stdout?: string[] };
   notes: string[];
 }
 
@@ -171,7 +185,11 @@ export function fromTrace(t: TraceFile): Observed {
   }));
   const callbacks = t.callbacks.map((c) => ({ during: c.during_call, topic: c.topic, msg: c.msg }));
   const sides = t.side_actions.map((s) => ({ at: s.at, cmd: s.cmd, rc: s.rc, stdout: s.stdout }));
-  return { packets, conns, calls, callbacks, sides };
+  const logs = (t.client_process?.other_stdout ?? []).map((raw) => {
+    const m = /^(mqtt(?: reconnect)?): (.*)$/.exec(raw);
+    return { line: m ? `${m[1]}: ${normaliseRef(undefined, m[2])}` : raw, raw };
+  });
+  return { packets, conns, calls, callbacks, sides, logs };
 }
 
 /**

@@ -176,7 +176,7 @@ export async function runScenario(sc: Scenario, trace: TraceFile, ctx: RunContex
   if (steps) {
     writeFileSync(
       join(outDir, "calls.json"),
-      JSON.stringify({ calls: steps.calls, callbacks: steps.callbacks, sides: steps.sides }, null, 2),
+      JSON.stringify({ calls: steps.calls, callbacks: steps.callbacks, sides: steps.sides, logs: steps.logs }, null, 2),
     );
   }
   const result: ScenarioResult = {
@@ -198,7 +198,14 @@ export async function runScenario(sc: Scenario, trace: TraceFile, ctx: RunContex
   } else {
     const t0 = capture.records.find((r) => r.kind === "H")!;
     const { packets, conns } = fromRecords(capture.records, "us" in t0 ? t0.us : 0);
-    const ours: Observed = { packets, conns, calls: steps.calls, callbacks: steps.callbacks, sides: steps.sides };
+    const ours: Observed = {
+      packets,
+      conns,
+      calls: steps.calls,
+      callbacks: steps.callbacks,
+      sides: steps.sides,
+      logs: steps.logs,
+    };
     const ref = fromTrace(trace);
     const diffs = compareRuns(ref, ours, { timing: sc.timing ?? [] });
     const { allowed, unexpected, stale } = applyAllowList(sc.scenario, diffs, ctx.allow);

@@ -1,6 +1,7 @@
 /**
  * Scenario files (hil/scenarios/*.json) and the runner that drives OUR
- * client through them with umqtt.simple's vocabulary.
+ * client through them with umqtt.simple's vocabulary (src/umqtt.ts), or
+ * umqtt.robust's (src/robust.ts) when the scenario's `module` says so.
  *
  * A scenario lists steps; a step with `i` is compared with the reference
  * trace's `calls[i]` (same script line). Side actions (mosquitto_pub /
@@ -10,12 +11,13 @@
  */
 import { spawn } from "node:child_process";
 import { MQTTClient, MQTTException } from "../../src/umqtt.ts";
+import { MQTTClient as RobustClient } from "../../src/robust.ts";
 import { connectNative } from "../../src/transport/mod.ts";
 import type { Transport, TransportConnectOptions } from "../../src/transport/mod.ts";
 import type { Endpoint } from "./broker.ts";
 import type { TimingCheck } from "./compare.ts";
 import { fromHex } from "./hex.ts";
-import { bytesRepr, msgRepr, type ObsCall, type ObsCallback, type ObsSide } from "./observed.ts";
+import { bytesRepr, msgRepr, type ObsCall, type ObsCallback, type ObsLog, type ObsSide } from "./observed.ts";
 
 /** A step argument in JSON. */
 export type Arg =
@@ -36,7 +38,7 @@ export interface Step {
   i?: number;
   /** connect | disconnect | ping | publish | subscribe | unsubscribe | wait_msg | check_msg |
    * set_callback | set_last_will | client | set_keepalive | get_pid | set_pid | sock_close |
-   * sleep | sync | let | repeat */
+   * set_attr (umqtt.robust's DEBUG / DELAY) | sleep | sync | let | repeat */
   op: string;
   /** Client variable (default "c"). */
   client?: string;
@@ -47,7 +49,7 @@ export interface Step {
   s?: number;
   /** For sync: the side-action tag. */
   tag?: string;
-  /** For let: the variable name and value. */
+  /** For let: the variable name and value; for set_attr: the attribute and value. */
   name?: string;
   value?: Arg;
   /** For repeat: how often and what. */
@@ -72,6 +74,8 @@ export interface Scenario {
   trace: string;
   endpoint: Endpoint;
   description: string;
+  /** The MicroPython module the trace's script imports, and so the client to drive. @default "umqtt.simple" */
+  module?: "umqtt.simple" | "umqtt.robust";
   /** Default step timeout (seconds). @default 5 */
   step_timeout_s?: number;
   timing?: TimingCheck[];
@@ -97,6 +101,8 @@ export interface StepsResult {
   calls: ObsCall[];
   callbacks: ObsCallback[];
   sides: ObsSide[];
+  /** umqtt.robust's DEBUG lines, normalised like the trace's (`mqtt: OSError`). */
+  logs: ObsLog[];
   /** Wall-clock ms (performance.now()) when the steps started. */
   t0: number;
 }
@@ -205,6 +211,7 @@ export async function runSteps(sc: Scenario, target: RunTarget): Promise<StepsRe
   const calls: ObsCall[] = [];
   const rawCallbacks: { during: number; topic: Uint8Array; msg: Uint8Array }[] = [];
   const sides: ObsSide[] = [];
+  const logs: ObsLog[] = [];
   const background: Promise<void>[] = [];
   let current = -1;
   const t0 = performance.now();
@@ -254,7 +261,7 @@ export async function runSteps(sc: Scenario, target: RunTarget): Promise<StepsRe
     }
     const user = kw.user === undefined ? null : resolveArg(kw.user as Arg, vars);
     const password = kw.password === undefined ? null : resolveArg(kw.password as Arg, vars);
-    const c = new MQTTClient(
+    const c = new (sc.module === "umqtt.robust" ? RobustClient : MQTTClient)(
       id as string | Uint8Array,
       target.host,
       target.port,
@@ -264,6 +271,15 @@ export async function runSteps(sc: Scenario, target: RunTarget): Promise<StepsRe
       ssl,
       sslParams,
     );
+    if (c instanceof RobustClient) {
+      // What umqtt.robust would print with DEBUG on, recorded for comparison instead of printed.
+      c.log = (inReconnect: boolean, e: unknown): void => {
+        if (!c.DEBUG) return;
+        const prefix = inReconnect ? "mqtt reconnect" : "mqtt";
+        const { outcome, raw } = ourError(e);
+        logs.push({ during: current, line: `${prefix}: ${outcome}`, raw: `${prefix}: ${raw}` });
+      };
+    }
     return c;
   };
 
@@ -335,6 +351,17 @@ export async function runSteps(sc: Scenario, target: RunTarget): Promise<StepsRe
         return await get(name).wait_msg();
       case "check_msg":
         return await get(name).check_msg();
+      case "set_attr": {
+        const c = get(name);
+        if (!(c instanceof RobustClient)) {
+          throw new TypeError(`set_attr needs a umqtt.robust client: set "module": "umqtt.robust" in ${sc.scenario}`);
+        }
+        const v = resolveArg(s.value ?? null, vars);
+        if (s.name === "DEBUG" && typeof v === "boolean") c.DEBUG = v;
+        else if (s.name === "DELAY" && typeof v === "number") c.DELAY = v;
+        else throw new TypeError(`set_attr supports DEBUG (boolean) and DELAY (seconds), got ${s.name} = ${String(v)}`);
+        return undefined;
+      }
       case "get_pid":
         return get(name).pid;
       case "set_pid":
@@ -407,5 +434,5 @@ export async function runSteps(sc: Scenario, target: RunTarget): Promise<StepsRe
   for (const c of rawCallbacks) {
     callbacks.push({ during: c.during, topic: bytesRepr(c.topic), msg: await msgRepr(c.msg) });
   }
-  return { calls, callbacks, sides, t0 };
+  return { calls, callbacks, sides, logs, t0 };
 }

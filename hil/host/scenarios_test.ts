@@ -35,6 +35,7 @@ test("every scenario step with an index mirrors that line of the trace's script"
     get_pid: /\.pid$/,
     set_pid: /\.pid = /,
     sock_close: /\.sock\.close\(\)/,
+    set_attr: /\.(DEBUG|DELAY) = /,
     sleep: /^sleep\(/,
     sync: /^sync\(/,
     let: /^\w+ = /,
@@ -50,6 +51,14 @@ test("every scenario step with an index mirrors that line of the trace's script"
       assert.match(line, ops[s.op]!, `${sc.scenario} step i=${s.i} (${s.op}) does not mirror ${JSON.stringify(line)}`);
     };
     sc.steps.forEach(check);
+  }
+});
+
+test("a scenario drives umqtt.robust exactly when its trace's script imports umqtt.robust", () => {
+  const traces = new Map(loadTraces().map((t) => [`${t.scenario}.json`, t]));
+  for (const sc of scenarios) {
+    const robust = traces.get(sc.trace)!.script.some((l) => /^from umqtt\.robust import /.test(l));
+    assert.equal(sc.module === "umqtt.robust", robust, `${sc.scenario}: "module" must match the trace's import`);
   }
 });
 
