@@ -686,8 +686,9 @@ export class MQTTClient {
     if (!this.#last) throw new ConnectionClosedError("Cannot reconnect: call connect() first");
     this.#cancelReconnect();
     this.#userClosed = false;
+    const attempt = ++this.#attempt; // not inside the optional call: it must count without a hook too
     try {
-      this.#opts.onReconnect?.(++this.#attempt, this.#session.closedReason ?? new Error("manual reconnect"));
+      this.#opts.onReconnect?.(attempt, this.#session.closedReason ?? new Error("manual reconnect"));
     } catch (e) {
       (this.#opts.onError ?? defaultOnError)(e);
     }

@@ -112,6 +112,7 @@ interface Queued {
 }
 
 const READ_AHEAD = 65_536;
+const RESOLVED: Promise<void> = Promise.resolve();
 /** Default largest incoming packet: 16 MiB. */
 const DEFAULT_MAX_PACKET = 16 * 1024 * 1024;
 
@@ -162,6 +163,8 @@ export class Session {
   offline: OfflinePolicy | null = null;
 
   /**
+   * Create a session with no connection; {@linkcode Session.open} starts one.
+   *
    * @param options Callbacks and limits.
    */
   constructor(options: SessionOptions) {
@@ -378,37 +381,51 @@ export class Session {
     return this.#publish(packet, topicBytes, options);
   }
 
-  async #publish(packet: PublishPacket, topicBytes?: Uint8Array, options?: CallOptions): Promise<void> {
-    options?.signal?.throwIfAborted();
-    if (this.#closed) {
-      const off = this.offline;
-      if (!off) throw this.#closed;
-      if (packet.qos === 0 && off.qos0 === "reject") {
-        throw new ConnectionClosedError(
-          `Cannot publish QoS 0 to ${JSON.stringify(packet.topic)} while offline (reconnecting): message not sent`,
-          { cause: this.#closed },
-        );
-      }
-      if (this.#queue.length >= off.maxQueued) {
-        throw new RangeError(
-          `Offline queue is full (maxQueued ${off.maxQueued}): message to ${JSON.stringify(packet.topic)} not queued`,
-        );
-      }
-      return new Promise<void>((resolve, reject) => {
-        this.#queue.push({ packet, topicBytes, resolve, reject });
-      });
-    }
-    if (this.#slotWaiters.length > 0 || (packet.qos > 0 && this.#outgoing.size + this.#reserved >= this.#maxInflight)) {
-      // Wait for a slot; the releaser reserves it for us so no one overtakes.
-      await new Promise<void>((resolve) => this.#slotWaiters.push(resolve));
-      this.#reserved--;
+  #publish(packet: PublishPacket, topicBytes?: Uint8Array, options?: CallOptions): Promise<void> {
+    try {
       options?.signal?.throwIfAborted();
-      if (this.#closed) return this.#publish(packet, topicBytes, options);
+      if (this.#closed) return this.#publishOffline(packet, topicBytes);
+      if (
+        this.#slotWaiters.length > 0 || (packet.qos > 0 && this.#outgoing.size + this.#reserved >= this.#maxInflight)
+      ) {
+        return this.#publishAfterSlot(packet, topicBytes, options);
+      }
+      return this.#publishNow(packet, topicBytes, options);
+    } catch (e) {
+      return Promise.reject(e);
     }
-    if (packet.qos === 0) {
-      await this.#send(encodePublish(packet, topicBytes));
-      return;
+  }
+
+  #publishOffline(packet: PublishPacket, topicBytes: Uint8Array | undefined): Promise<void> {
+    const off = this.offline;
+    if (!off) throw this.#closed;
+    if (packet.qos === 0 && off.qos0 === "reject") {
+      throw new ConnectionClosedError(
+        `Cannot publish QoS 0 to ${JSON.stringify(packet.topic)} while offline (reconnecting): message not sent`,
+        { cause: this.#closed },
+      );
     }
+    if (this.#queue.length >= off.maxQueued) {
+      throw new RangeError(
+        `Offline queue is full (maxQueued ${off.maxQueued}): message to ${JSON.stringify(packet.topic)} not queued`,
+      );
+    }
+    return new Promise<void>((resolve, reject) => {
+      this.#queue.push({ packet, topicBytes, resolve, reject });
+    });
+  }
+
+  async #publishAfterSlot(packet: PublishPacket, topicBytes?: Uint8Array, options?: CallOptions): Promise<void> {
+    // Wait for a slot; the releaser reserves it for us so no one overtakes.
+    await new Promise<void>((resolve) => this.#slotWaiters.push(resolve));
+    this.#reserved--;
+    options?.signal?.throwIfAborted();
+    if (this.#closed) return this.#publish(packet, topicBytes, options);
+    return this.#publishNow(packet, topicBytes, options);
+  }
+
+  #publishNow(packet: PublishPacket, topicBytes?: Uint8Array, options?: CallOptions): Promise<void> {
+    if (packet.qos === 0) return this.#send(encodePublish(packet, topicBytes));
     const id = this.#allocId();
     packet.packetId = id;
     const bytes = encodePublish(packet, topicBytes);
@@ -419,6 +436,7 @@ export class Session {
     this.#outgoing.set(id, entry);
     this.#send(bytes).catch(() => {});
     this.#kick();
+    if (!options?.signal && this.#commandTimeout === 0) return done;
     return this.#guard(done, `${packet.qos === 1 ? "PUBACK" : "PUBCOMP"} for packet id ${id}`, options, () => {
       if (this.#outgoing.get(id) === entry) {
         this.#outgoing.delete(id);
@@ -661,6 +679,9 @@ export class Session {
     return id;
   }
 
+  #lastWrite: Promise<void> | null = null;
+  #lastWrapped: Promise<void> | null = null;
+
   #send(bytes: Uint8Array): Promise<void> {
     const t = this.#transport;
     if (!t || (this.#closed && !this.#connack)) {
@@ -669,12 +690,15 @@ export class Session {
     this.#lastSent = this.#clock.now();
     try {
       const r = t.write(bytes);
-      if (r) {
-        return r.catch((e: unknown) => {
+      if (!r) return RESOLVED;
+      // Transports that batch hand every write of a batch the same promise: wrap it once.
+      if (r !== this.#lastWrite) {
+        this.#lastWrite = r;
+        this.#lastWrapped = r.catch((e: unknown) => {
           throw this.#writeFailed(t, e);
         });
       }
-      return Promise.resolve();
+      return this.#lastWrapped!;
     } catch (e) {
       return Promise.reject(this.#writeFailed(t, e));
     }
