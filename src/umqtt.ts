@@ -59,7 +59,7 @@ export interface SslParams {
   server_hostname?: string | undefined;
   /** PEM client certificate, for mutual TLS (MicroPython `cert`). When absent, none is sent. */
   cert?: string | undefined;
-  /** PEM private key of `cert` (MicroPython `key`). */
+  /** PEM private key of `cert` (MicroPython `key`). When absent, no key is sent. */
   key?: string | undefined;
   /**
    * Opens the connection instead of the built-in sockets (not in

@@ -8,6 +8,8 @@
 /** Bad command-line arguments: the CLI prints the message and exits with 2. */
 export class UsageError extends Error {
   /**
+   * Create the error.
+   *
    * @param message What is wrong, naming the option.
    */
   constructor(message: string) {

@@ -62,16 +62,27 @@ Last will:
 
 /** Everything needed to open a connection. */
 export interface ConnectionSettings {
+  /** Broker host (`-h`, or the host of `-L`); 127.0.0.1 by default. */
   host: string;
+  /** Broker port (`-p`, or the port of `-L`); 1883, or 8883 with TLS, by default. */
   port: number;
+  /** User name (`-u`, or from `-L`). */
   user: string | undefined;
+  /** Password (`-P`, or from `-L`); only with a user name. */
   password: string | undefined;
+  /** Client id (`-i`), or a random `umqtt-<command>-<8 hex digits>`. */
   clientId: string;
+  /** Keepalive in seconds (`-k`); 60 by default. */
   keepalive: number;
+  /** False with `-c` (keep the session; needs `-i`). */
   cleanSession: boolean;
+  /** QoS for publishing or subscribing (`-q`); 0 by default. */
   qos: QoS;
+  /** Topics (`-t`, and the path of `-L`), validated as names for pub and filters for sub. */
   topics: string[];
+  /** TLS settings when any TLS option or an `mqtts://` URL was given. */
   tls: TlsOptions | undefined;
+  /** Last will from `--will-*`, if `--will-topic` was given. */
   will: { topic: string; payload: string; qos: QoS; retain: boolean } | undefined;
 }
 

@@ -66,7 +66,7 @@ export interface TlsOptions {
   serverName?: string | undefined;
   /** PEM client certificate chain, for mutual TLS. When absent, no client certificate is sent. */
   cert?: string | undefined;
-  /** PEM private key of `cert`; needed with `cert`. */
+  /** PEM private key of `cert`; needed with `cert`. When absent, no key is sent. */
   key?: string | undefined;
   /** ALPN protocols to offer (e.g. `["mqtt"]` for brokers on port 443). When absent, none are offered. */
   alpnProtocols?: string[] | undefined;
