@@ -31,7 +31,11 @@ export interface SessionOptions {
   onError?: ((error: unknown) => void) | undefined;
   /** Called once each time a connection ends, with the reason. */
   onClose?: ((error: Error) => void) | undefined;
-  /** Time source. @default {systemClock} */
+  /**
+   * Time source for every timer.
+   *
+   * @default {systemClock}
+   */
   clock?: Clock | undefined;
   /**
    * Largest incoming packet accepted, in bytes; a bigger one closes the
@@ -40,9 +44,17 @@ export interface SessionOptions {
    * @default {16777216}
    */
   maxPacketSize?: number | undefined;
-  /** Send PINGREQ automatically when idle for `keepalive` seconds. @default {true} */
+  /**
+   * Send PINGREQ automatically when nothing was sent for `keepalive` seconds.
+   *
+   * @default {true}
+   */
   autoKeepalive?: boolean | undefined;
-  /** How long to wait for PINGRESP before declaring the link dead (ms). @default {min(keepalive, 30 s)} */
+  /**
+   * How long to wait for PINGRESP before declaring the link dead (ms).
+   *
+   * @default {Math.min(keepalive * 1000, 30000)}
+   */
   pingTimeout?: number | undefined;
   /**
    * Most QoS 1/2 publishes awaiting acknowledgement at once. Keep it at or
@@ -52,7 +64,12 @@ export interface SessionOptions {
    * @default {20}
    */
   maxInflight?: number | undefined;
-  /** Deadline for each acknowledgement (PUBACK, PUBCOMP, SUBACK, UNSUBACK, PINGRESP), in ms; 0 = none. @default {0} */
+  /**
+   * Deadline for each acknowledgement (PUBACK, PUBCOMP, SUBACK, UNSUBACK,
+   * PINGRESP), in ms; 0 = none.
+   *
+   * @default {0}
+   */
   commandTimeout?: number | undefined;
 }
 
