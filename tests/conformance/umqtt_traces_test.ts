@@ -366,3 +366,36 @@ test("robust MQTTClient.publish() resends with DUP under the same id when the li
     await flush();
   }
 });
+
+test("robust MQTTClient.publish() resends with DUP under the same id when the drop is seen only after writing (o3, late FIN)", async () => {
+  // o3 when the takeover's FIN reaches the client only after it wrote PUBLISH "after-1" (id 2) on the
+  // dead connection: the message counts as sent, so after the reconnect it is resent with DUP (0x3a)
+  // under id 2. umqtt.robust, whose write fails with EPIPE, sends it again as new (0x32, id 2).
+  const trace = loadTrace("o3-robust-publish-reconnect");
+  const rec = connSpecs(trace);
+  const after1 = rec[1]!.c2s[1]!;
+  assert.equal(after1.slice(0, 2), "32");
+  const specs: ConnSpec[] = [
+    { c2s: [...rec[0]!.c2s, after1], s2c: rec[0]!.s2c, brokerEnd: { after: 3, at: 7 } },
+    { ...rec[1]!, c2s: rec[1]!.c2s.map((h, k) => (k === 1 ? "3a" + h.slice(2) : h)) },
+    rec[2]!,
+  ];
+  const r = new Replay(trace, specs);
+  const outcomes: Outcome[] = [];
+  try {
+    for (const call of trace.calls) {
+      r.step = call.i;
+      outcomes.push(await r.run(call.code));
+      r.pump();
+      await flush();
+    }
+    for (const k of [5, 7, 8, 9, 11]) checkOutcome(`line ${k}`, outcomes[k]!, { value: undefined });
+    checkOutcome("line 10", outcomes[10]!, { value: false });
+    assert.deepEqual(r.conns.map((c) => c.received), specs.map((c) => c.c2s));
+    assert.deepEqual(r.logs.map(ourLog), ["log(false, ConnectionClosedError)"]);
+    assert.deepEqual(r.logs.map((l) => l.step), [7]);
+  } finally {
+    for (const c of r.conns) c.transport.close();
+    await flush();
+  }
+});
