@@ -574,8 +574,15 @@ export class MQTTClient {
    * without DISCONNECT. Call before `connect()`.
    *
    * @param topic Topic name (no wildcards).
-   * @param msg Payload.
+   * @param msg Payload, at most 65535 bytes.
    * @param options Retain and QoS.
+   *
+   * @example A retained "offline" status
+   * ```ts
+   * import { MQTTClient } from "./client.ts";
+   * const client = new MQTTClient("sensor-1", "127.0.0.1");
+   * client.setLastWill("status/sensor-1", "offline", { qos: 1, retain: true });
+   * ```
    */
   setLastWill(topic: Data, msg: Data, options: PublishOptions = {}): void {
     const t = toText(topic, "will topic");
@@ -595,6 +602,13 @@ export class MQTTClient {
    *
    * @param options Clean session, timeout, abort signal.
    * @returns Whether the broker resumed a stored session.
+   *
+   * @example Resume a persistent session
+   * ```ts ignore
+   * const client = new MQTTClient("sensor-1", "127.0.0.1");
+   * const resumed = await client.connect({ cleanSession: false, timeout: 5000 });
+   * if (!resumed) await client.subscribe("commands/sensor-1", 1);
+   * ```
    */
   async connect(options: ConnectOptions = {}): Promise<boolean> {
     const cleanSession = options.cleanSession ?? true;
@@ -816,6 +830,11 @@ export class MQTTClient {
    * @param topic Topic name (no wildcards).
    * @param msg Payload.
    * @param options Retain, QoS, abort signal.
+   *
+   * @example QoS 1, giving up after 5 seconds
+   * ```ts ignore
+   * await client.publish("sensors/1/temp", JSON.stringify(21.5), { qos: 1, signal: AbortSignal.timeout(5000) });
+   * ```
    */
   publish(topic: Data, msg: Data, options: PublishOptions = {}): Promise<void> {
     try {
@@ -852,6 +871,12 @@ export class MQTTClient {
    * @param qos Requested QoS, a handler, or options.
    * @param handler Handler for matching messages.
    * @returns Granted QoS.
+   *
+   * @example A handler per filter
+   * ```ts ignore
+   * const granted = await client.subscribe("sensors/+/temp", 1, (msg) => console.log(msg.topic, msg.json()));
+   * client.startLoop(); // the handler now runs as messages arrive
+   * ```
    */
   async subscribe(
     topic: Data,
@@ -941,6 +966,14 @@ export class MQTTClient {
    * Process packets as they arrive, without `waitMsg()` (Zerynth's
    * `loop()`). Messages go to the handlers and the callback; a running
    * `waitMsg()` still resolves on the next packet. Survives reconnects.
+   *
+   * @example Handlers without a receive loop
+   * ```ts ignore
+   * await client.subscribe("alerts/#", (msg) => console.log("alert", msg.text()));
+   * client.startLoop();
+   * // ... later
+   * client.stopLoop();
+   * ```
    */
   startLoop(): void {
     if (this.#looping) return;
