@@ -17,10 +17,11 @@ interface Result {
   error?: string;
 }
 
-function runNode(bundle: string, cases: unknown[], flags: string[] = []): Result[] {
+function runNode(bundle: string, cases: unknown[], flags: string[] = [], env: Record<string, string> = {}): Result[] {
   const r = spawnSync("node", [...flags, SMOKE, bundle, JSON.stringify({ cases })], {
     encoding: "utf8",
     timeout: 30_000,
+    env: { ...process.env, ...env },
   });
   if (r.error) throw new Error(`Cannot run node (is Node installed?): ${r.error.message}`);
   assert.equal(r.status, 0, `node exited ${r.status}:\n${r.stderr}`);
@@ -33,10 +34,15 @@ test("the bundled client on Node round-trips over TCP, TLS, mutual TLS and WebSo
   try {
     const bundle = buildBundle(join(out, "umqtt.js"));
     const m = await startBroker({
-      extraListeners: [{ lines: tlsListener(pki) }, { lines: tlsListener(pki, true) }, { lines: wsListener() }],
+      extraListeners: [
+        { lines: tlsListener(pki) },
+        { lines: tlsListener(pki, true) },
+        { lines: wsListener() },
+        { lines: wsListener(pki) },
+      ],
     });
     try {
-      const [tls, mtls, ws] = m.extraPorts;
+      const [tls, mtls, ws, wss] = m.extraPorts;
       const ca = { caFile: pki.files.ca };
       const results = runNode(bundle, [
         { name: "tcp", server: `mqtt://127.0.0.1:${m.port}`, options: {} },
@@ -74,6 +80,22 @@ test("the bundled client on Node round-trips over TCP, TLS, mutual TLS and WebSo
         "--experimental-websocket",
       ]);
       assert.deepEqual(wsResults, [{ name: "ws", ok: true }]);
+      // WSS: Node's WebSocket takes no TLS options; it trusts NODE_EXTRA_CA_CERTS, and verifies by default.
+      const wssResults = runNode(
+        bundle,
+        [{ name: "wss", server: `wss://127.0.0.1:${wss}/mqtt`, options: {} }],
+        ["--experimental-websocket"],
+        { NODE_EXTRA_CA_CERTS: pki.files.ca },
+      );
+      assert.deepEqual(wssResults, [{ name: "wss", ok: true }]);
+      const untrusted = runNode(
+        bundle,
+        [{ name: "wss-untrusted", server: `wss://127.0.0.1:${wss}/mqtt`, options: {} }],
+        [
+          "--experimental-websocket",
+        ],
+      );
+      assert.equal(untrusted[0]?.ok, false, "an untrusted certificate is refused over WSS too");
     } finally {
       await m.stop();
     }
