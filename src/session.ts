@@ -94,7 +94,8 @@ export interface OfflinePolicy {
  */
 export interface CallOptions {
   /**
-   * Aborts the call: it rejects with the signal's reason. A QoS 1/2
+   * Aborts the call: it rejects with the signal's reason (an `Error`
+   * naming the call if the reason is not an `Error`). A QoS 1/2
    * message already sent is then abandoned (its packet id is freed and a
    * late acknowledgement ignored); the broker may still deliver it. When
    * absent, only `commandTimeout` (if set) or a lost connection ends the
