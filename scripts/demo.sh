@@ -6,6 +6,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ ! -x node_modules/.bin/deno ] || [ ! -d node_modules/aedes ]; then
-  npm ci --no-audit --no-fund >/dev/null
+  npm install --no-audit --no-fund >/dev/null
 fi
 exec node_modules/.bin/deno run -A scripts/demo.ts "$@"

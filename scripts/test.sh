@@ -15,10 +15,8 @@ mkdir -p "$OUT"
 say() { printf '\n=== %s\n' "$*"; }
 
 # --- 1. JavaScript tools -------------------------------------------------------
-if [ ! -x node_modules/.bin/deno ] || [ ! -x node_modules/.bin/bun ] || [ ! -d node_modules/aedes ]; then
-  say "installing Deno, Bun and dev tools from npm (package-lock.json)"
-  npm ci --no-audit --no-fund || { echo "npm ci failed"; echo "0 passed, 1 failed"; exit 1; }
-fi
+say "installing Deno, Bun and dev tools from npm (versions pinned in package.json)"
+npm install --no-audit --no-fund || { echo "npm install failed"; echo "0 passed, 1 failed"; exit 1; }
 DENO="$ROOT/node_modules/.bin/deno"
 BUN="$ROOT/node_modules/.bin/bun"
 "$DENO" --version | head -1
