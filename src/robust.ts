@@ -20,7 +20,7 @@
  *
  * @module
  */
-import { MQTTException } from "./codec/errors.ts";
+import { ConnectionClosedError, MalformedPacketError, MQTTException, TimeoutError } from "./codec/errors.ts";
 import type { QoS } from "./codec/packets.ts";
 import type { Data } from "./client.ts";
 import { MQTTClient as SimpleClient } from "./umqtt.ts";
@@ -32,8 +32,8 @@ export type { SslParams, UmqttCallback };
 
 /** Errors umqtt.robust retries on (MicroPython's `OSError`): network failures, not refusals or bad arguments. */
 function isNetworkError(e: unknown): e is Error {
-  return e instanceof Error && !(e instanceof MQTTException) && !(e instanceof RangeError) &&
-    !(e instanceof TypeError);
+  // Not refusals, bad arguments, or whatever the user's callback threw.
+  return e instanceof ConnectionClosedError || e instanceof TimeoutError || e instanceof MalformedPacketError;
 }
 
 /**
@@ -158,7 +158,9 @@ export class MQTTClient extends SimpleClient {
           outcome = { failed: e };
         });
       }
-      await Promise.race([sending.catch(() => {}), this._session.whenClosed()]);
+      const stop = new AbortController();
+      await Promise.race([sending.catch(() => {}), this._session.whenClosed(stop.signal)]);
+      stop.abort(); // drop the close waiter: one per call would pile up on a long-lived client
       const o = outcome as { ok: true } | { failed: unknown } | null;
       if (o && "ok" in o) return;
       if (o) {

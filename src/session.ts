@@ -162,7 +162,7 @@ export class Session {
   #slotWaiters: (() => void)[] = [];
   #reserved = 0;
   #queue: Queued[] = [];
-  #closeWaiters: ((e: Error) => void)[] = [];
+  #closeWaiters = new Set<(e: Error) => void>();
   #lastId = 0;
   #keepaliveMs = 0;
   #lastSent = 0;
@@ -254,10 +254,20 @@ export class Session {
     if (this.#paused === 0) this.#kick();
   }
 
-  /** Resolves with the reason the next time the connection ends. */
-  whenClosed(): Promise<Error> {
+  /**
+   * Resolves with the reason the next time the connection ends (at once if
+   * it is down). Pass a signal to stop waiting: the waiter is then dropped,
+   * so short-lived waits do not accumulate.
+   *
+   * @param signal Stops the wait (the promise then never settles).
+   * @returns The reason the connection ended.
+   */
+  whenClosed(signal?: AbortSignal): Promise<Error> {
     if (this.#closed && !this.#connack) return Promise.resolve(this.#closed);
-    return new Promise((resolve) => this.#closeWaiters.push(resolve));
+    return new Promise((resolve) => {
+      this.#closeWaiters.add(resolve);
+      signal?.addEventListener("abort", () => this.#closeWaiters.delete(resolve), { once: true });
+    });
   }
 
   get #demand(): number {
@@ -402,7 +412,7 @@ export class Session {
   #publish(packet: PublishPacket, topicBytes?: Uint8Array, options?: CallOptions): Promise<void> {
     try {
       options?.signal?.throwIfAborted();
-      if (this.#closed) return this.#publishOffline(packet, topicBytes);
+      if (this.#closed) return this.#publishOffline(packet, topicBytes, options?.signal);
       if (
         this.#slotWaiters.length > 0 || (packet.qos > 0 && this.#outgoing.size + this.#reserved >= this.#maxInflight)
       ) {
@@ -414,7 +424,7 @@ export class Session {
     }
   }
 
-  #publishOffline(packet: PublishPacket, topicBytes: Uint8Array | undefined): Promise<void> {
+  #publishOffline(packet: PublishPacket, topicBytes: Uint8Array | undefined, signal?: AbortSignal): Promise<void> {
     const off = this.offline;
     if (!off) throw this.#closed;
     if (packet.qos === 0 && off.qos0 === "reject") {
@@ -429,7 +439,15 @@ export class Session {
       );
     }
     return new Promise<void>((resolve, reject) => {
-      this.#queue.push({ packet, topicBytes, resolve, reject });
+      const item: Queued = { packet, topicBytes, resolve, reject };
+      this.#queue.push(item);
+      // Aborted while queued: taken out of the queue, never sent.
+      signal?.addEventListener("abort", () => {
+        const i = this.#queue.indexOf(item);
+        if (i < 0) return;
+        this.#queue.splice(i, 1);
+        reject(signal.reason instanceof Error ? signal.reason : new Error("Aborted while queued offline"));
+      }, { once: true });
     });
   }
 
@@ -958,7 +976,9 @@ export class Session {
       this.#dropOutgoing(error);
     }
     this.#releaseSlots();
-    for (const w of this.#closeWaiters.splice(0)) w(error);
+    const waiters = [...this.#closeWaiters];
+    this.#closeWaiters.clear();
+    for (const w of waiters) w(error);
     this.#opts.onClose?.(error);
   }
 }

@@ -100,7 +100,7 @@ export function qosOption(opt: { name: string; value: string }): QoS {
 }
 
 /** The parts of an `-L` URL. */
-interface UrlParts {
+export interface UrlParts {
   tls: boolean;
   host: string;
   port: number | undefined;

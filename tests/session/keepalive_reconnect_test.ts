@@ -294,3 +294,28 @@ test("without reconnect, connection loss rejects every pending call with one err
   for (const e of errors) assert.equal(e, errors[0]);
   await assert.rejects(client.publish("t", "x"), ConnectionClosedError);
 });
+
+test("a publish queued offline and then aborted is removed from the queue and never sent", async () => {
+  const clock = new FakeClock();
+  const f = fakeFactory((t) => autoAnswer(t, f.transports.length - 1));
+  const client = new MQTTClient("oq", "h", {
+    transport: f,
+    clock,
+    keepalive: 0,
+    reconnect: { minDelay: 10, jitter: 0 },
+  });
+  await client.connect();
+  f.transports[0]!.end();
+  await flush();
+  const ac = new AbortController();
+  const p = client.publish("t", "gone", { qos: 1, signal: ac.signal });
+  const kept = client.publish("t", "kept", { qos: 1 });
+  assert.equal(client.queued, 2);
+  ac.abort(new Error("changed my mind"));
+  await assert.rejects(p, /changed my mind/);
+  assert.equal(client.queued, 1);
+  await clock.advance(10);
+  await kept;
+  assert.deepEqual(f.transports[1]!.writtenHex.slice(1), ["320900017400016b657074"]);
+  await client.disconnect();
+});

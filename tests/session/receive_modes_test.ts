@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { ConnectionClosedError, MQTTClient } from "../../mod.ts";
 import type { Message } from "../../mod.ts";
 import { MQTTClient as RobustClient } from "../../src/robust.ts";
-import { autoAnswer, FakeTransport, fakeFactory, flush } from "../_fake.ts";
+import { autoAnswer, fakeFactory, FakeTransport, flush } from "../_fake.ts";
 
 /** PUBLISH qos 0 to "t" with a one-byte payload. */
 function pub0(byte: number): string {
@@ -128,4 +128,21 @@ test("robust wait_msg() reconnects after the link drops and keeps waiting", asyn
   f.transports[1]!.receive(pub0(0x7a));
   assert.equal(await w, 0x30);
   assert.deepEqual(got, ["z"]);
+});
+
+test("robust wait_msg() rejects with the callback's own error instead of reconnecting", async () => {
+  const f = fakeFactory((t) => autoAnswer(t, f.transports.length - 1));
+  const c = new RobustClient("rb", "h", 0, null, null, 0, false, { transport: f });
+  c.DELAY = 0;
+  const logged: unknown[] = [];
+  c.log = (_r, e) => logged.push(e);
+  c.set_callback(() => {
+    throw new Error("boom");
+  });
+  await c.connect();
+  const w = c.wait_msg();
+  f.transports[0]!.receive(pub0(0x61));
+  await assert.rejects(w, /boom/);
+  assert.equal(f.transports.length, 1, "no reconnect for an application error");
+  assert.deepEqual(logged, []);
 });
