@@ -376,7 +376,7 @@ export async function runSteps(sc: Scenario, target: RunTarget): Promise<StepsRe
           if (clients.get(name) instanceof Error) return undefined;
           throw new TypeError(`Client "${name}" has no socket to close`);
         }
-        t.close();
+        get(name).sock.close(); // the shim's umqtt-style sock.close(): no DISCONNECT, the will goes out
         return undefined;
       }
       case "sleep":

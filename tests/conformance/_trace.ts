@@ -530,9 +530,8 @@ export class Replay {
     const c = this.vars.get(parts[0]!);
     if (!(c instanceof MQTTClient)) throw new Error(`Unsupported call ${n.fn}`);
     if (parts.length === 3 && parts[1] === "sock" && parts[2] === "close") {
-      // umqtt's `c.sock.close()`: the socket goes away under the client.
-      const mine = this.clientConns.get(c) ?? [];
-      mine.at(-1)?.transport.close();
+      // umqtt's `c.sock.close()`: the shim's own `sock.close()` drops the link without DISCONNECT.
+      c.sock.close();
       return null;
     }
     const method = parts[1]!;
