@@ -6,6 +6,7 @@
  */
 import type { Message } from "../message.ts";
 import { UsageError } from "./_args.ts";
+import { concat } from "../_bytes.ts";
 
 const encoder = new TextEncoder();
 const strict = new TextDecoder("utf-8", { fatal: true });
@@ -45,18 +46,6 @@ export function jsonLine(msg: Message): string {
   const o: Record<string, unknown> = { topic: msg.topic, payload, qos: msg.qos, retain: msg.retain };
   if (hex) o.encoding = "hex";
   return JSON.stringify(o);
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
 
 /**

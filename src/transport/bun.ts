@@ -6,6 +6,7 @@
  */
 import { raceAbort } from "./_abort.ts";
 import { tlsError } from "./_errors.ts";
+import { concat } from "../_bytes.ts";
 import type { Transport, TransportConnectOptions } from "./types.ts";
 
 /** The parts of Bun's socket API this transport uses. */
@@ -225,15 +226,7 @@ class BunTransport implements Transport {
         this.#batch = [];
         this.#batchBytes = 0;
         this.#batchDone = null;
-        let data = parts[0]!;
-        if (parts.length > 1) {
-          data = new Uint8Array(size);
-          let o = 0;
-          for (const p of parts) {
-            data.set(p, o);
-            o += p.length;
-          }
-        }
+        const data = concat(parts, size);
         const r = this.#writeNow(data);
         if (r) r.then(resolve, reject);
         else resolve();

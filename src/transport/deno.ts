@@ -14,6 +14,7 @@
  */
 import { raceAbort } from "./_abort.ts";
 import { tlsError } from "./_errors.ts";
+import { concat } from "../_bytes.ts";
 import type { TlsOptions, Transport, TransportConnectOptions } from "./types.ts";
 
 const READ_SIZE = 65_536;
@@ -133,17 +134,7 @@ class DenoTransport implements Transport {
   async #flush(): Promise<void> {
     try {
       while (this.#queue.length > 0) {
-        let data: Uint8Array;
-        if (this.#queue.length === 1) {
-          data = this.#queue[0]!;
-        } else {
-          data = new Uint8Array(this.#queued);
-          let o = 0;
-          for (const b of this.#queue) {
-            data.set(b, o);
-            o += b.length;
-          }
-        }
+        const data = concat(this.#queue, this.#queued);
         this.#queue = [];
         this.#queued = 0;
         let off = 0;
