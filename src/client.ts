@@ -761,7 +761,8 @@ export class MQTTClient {
         },
         (e: unknown) => {
           this.#connecting = null;
-          if (this.#userClosed) return;
+          // Disconnected meanwhile, or a connect() of the user's own won the race: nothing to retry.
+          if (this.#userClosed || this.#session.connected) return;
           const err = e instanceof Error ? e : new Error(String(e));
           let decision: LossDecision | void = "recover";
           try {
@@ -1023,7 +1024,7 @@ export class MQTTClient {
   /** Disconnect if connected (for `await using`). */
   async [Symbol.asyncDispose](): Promise<void> {
     this.stopLoop();
-    if (this.#session.connected || this.#reconnectTimer !== null) await this.disconnect();
+    if (this.#session.closedReason === null || this.#reconnectTimer !== null) await this.disconnect();
   }
 
   /**

@@ -203,7 +203,7 @@ export class Session {
 
   /** Whether a connection is up (CONNACK accepted and not closed since). */
   get connected(): boolean {
-    return this.#closed === null;
+    return this.#closed === null && this.#connack === null;
   }
 
   /** The reason the session is not connected, or `null` when it is. */
