@@ -319,3 +319,17 @@ test("a publish queued offline and then aborted is removed from the queue and ne
   assert.deepEqual(f.transports[1]!.writtenHex.slice(1), ["320900017400016b657074"]);
   await client.disconnect();
 });
+
+test("connected stays false until the CONNACK arrives", async () => {
+  const f = fakeFactory();
+  const client = new MQTTClient("cn", "h", { transport: f, keepalive: 0 });
+  const p = client.connect();
+  await flush();
+  assert.equal(f.transports[0]!.writtenHex.length, 1, "CONNECT sent");
+  assert.equal(client.connected, false, "not connected before CONNACK");
+  f.transports[0]!.receive("20020000");
+  await p;
+  assert.equal(client.connected, true);
+  await client.disconnect();
+  assert.equal(client.connected, false);
+});
