@@ -74,3 +74,27 @@ test("examples/umqtt_port.ts runs the ported umqtt.simple program and prints byt
     await b.stop();
   }
 });
+
+test("examples/robust_reconnect.ts rides out a broker restart and gets every message acknowledged", async () => {
+  let b = await startMosquitto();
+  const port = b.port;
+  let p: Proc | undefined;
+  try {
+    p = example("robust_reconnect.ts", ["--count", "12", "--interval", "100"], {
+      MQTT_URL: `mqtt://127.0.0.1:${port}`,
+    });
+    await waitForOutput(p, "acknowledged 2");
+    await b.stop();
+    await waitForOutput(p, "connection lost");
+    b = await startMosquitto({ port });
+    const r = await p.done;
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.out.trimEnd().split("\n");
+    assert.ok(lines.some((l) => l.startsWith("reconnected")), r.out);
+    for (let i = 0; i < 12; i++) assert.ok(lines.includes(`acknowledged ${i}`), `message ${i}: ${r.out}`);
+    assert.equal(lines.at(-1), "done: 12 acknowledged");
+  } finally {
+    await reap(p);
+    await b.stop();
+  }
+});
