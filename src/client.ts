@@ -478,6 +478,8 @@ export class MQTTClient {
   #attempt = 0;
   #looping = false;
   #connecting: Promise<boolean> | null = null;
+  #replacing = false;
+  #epoch = 0;
   #lastTopic: string | undefined;
   #lastTopicBytes: Uint8Array | undefined;
 
@@ -621,6 +623,7 @@ export class MQTTClient {
     }
     this.#cancelReconnect();
     this.#userClosed = false;
+    this.#epoch++; // an automatic reconnect still opening gives way to this connect()
     this.#last = { cleanSession, timeout };
     const present = await this.#open(cleanSession, timeout, options.signal);
     this.#onConnected(present, false);
@@ -637,8 +640,15 @@ export class MQTTClient {
       username: this.#user,
       password: this.#password,
     };
+    const epoch = this.#epoch;
     if (this.#session.connected) {
-      this.#session.abort(new ConnectionClosedError("Connection replaced by a new connect()"));
+      // Our own replacement is not a lost connection: no hooks, no automatic reconnect.
+      this.#replacing = true;
+      try {
+        this.#session.abort(new ConnectionClosedError("Connection replaced by a new connect()"));
+      } finally {
+        this.#replacing = false;
+      }
     }
     this.#session.keepInflightOnDrop = this.#policy !== null && !cleanSession;
     const { user: _user, password: _password, ...where } = this.#endpoint;
@@ -673,8 +683,20 @@ export class MQTTClient {
     } finally {
       clock.clearTimeout(timer);
     }
+    if (epoch !== this.#epoch) {
+      // disconnect(), abort() or another connect() came while this one was opening.
+      transport.close();
+      throw new ConnectionClosedError("connect() cancelled by disconnect(), abort() or a newer connect()");
+    }
     const remaining = Math.max(1, timeout - (clock.now() - started));
-    return await this.#session.open(transport, packet, remaining, userSignal, timeout);
+    this.#replacing = true;
+    let opened: Promise<boolean>;
+    try {
+      opened = this.#session.open(transport, packet, remaining, userSignal, timeout);
+    } finally {
+      this.#replacing = false;
+    }
+    return await opened;
   }
 
   #onConnected(sessionPresent: boolean, reconnected: boolean): void {
@@ -726,6 +748,7 @@ export class MQTTClient {
   }
 
   #onClose(error: Error): void {
+    if (this.#replacing) return;
     if (this.#userClosed || !this.#last) return this.#endConsumers(null);
     if (!this.#policy || this.#connecting) {
       if (!this.#policy) this.#endConsumers(error);
@@ -754,7 +777,8 @@ export class MQTTClient {
     const clock = this.#opts.clock ?? systemClock;
     this.#reconnectTimer = clock.setTimeout(() => {
       this.#reconnectTimer = null;
-      this.#connecting = this.reconnect();
+      // Marked as connecting before reconnect() runs, so its own teardown is not taken for a loss.
+      this.#connecting = Promise.resolve().then(() => this.reconnect());
       this.#connecting.then(
         () => {
           this.#connecting = null;
@@ -793,6 +817,7 @@ export class MQTTClient {
   /** Send DISCONNECT and close the connection. Pending and queued calls are rejected; no reconnect follows. */
   async disconnect(): Promise<void> {
     this.#userClosed = true;
+    this.#epoch++;
     this.#cancelReconnect();
     this.#session.offline = null;
     await this.#session.disconnect();
@@ -806,11 +831,14 @@ export class MQTTClient {
    * Pending calls are rejected; no reconnect follows.
    */
   abort(): void {
+    const err = new ConnectionClosedError("Connection aborted by the client");
     this.#userClosed = true;
+    this.#epoch++;
     this.#cancelReconnect();
     this.#session.offline = null;
-    this.#session.abort(new ConnectionClosedError("Connection aborted by the client"));
-    this.#session.rejectQueued(new ConnectionClosedError("Connection aborted by the client"));
+    this.#session.abort(err);
+    this.#session.rejectQueued(err);
+    this.#session.rejectInflight(err); // kept for a reconnect that will not come
     this.#endConsumers(null);
   }
 
@@ -1086,7 +1114,8 @@ class Consumer implements AsyncIterableIterator<Message> {
   #size: number;
   #filter: string | undefined;
   #buf: Message[] = [];
-  #waiter: { resolve(r: IteratorResult<Message>): void; reject(e: Error): void } | null = null;
+  /** Pending `next()` calls, oldest first (a caller may ask for several at once). */
+  #waiters: { resolve(r: IteratorResult<Message>): void; reject(e: Error): void }[] = [];
   #paused = false;
   #done = false;
   #error: Error | null = null;
@@ -1103,9 +1132,8 @@ class Consumer implements AsyncIterableIterator<Message> {
   offer(msg: Message): void {
     if (this.#done) return;
     if (this.#filter !== undefined && !topicMatches(this.#filter, msg.topic)) return;
-    if (this.#waiter) {
-      const w = this.#waiter;
-      this.#waiter = null;
+    const w = this.#waiters.shift();
+    if (w) {
       w.resolve({ value: msg, done: false });
       return;
     }
@@ -1128,7 +1156,7 @@ class Consumer implements AsyncIterableIterator<Message> {
     if (this.#error) return Promise.reject(this.#error);
     if (this.#done) return Promise.resolve({ value: undefined, done: true });
     return new Promise((resolve, reject) => {
-      this.#waiter = { resolve, reject };
+      this.#waiters.push({ resolve, reject });
     });
   }
 
@@ -1136,9 +1164,8 @@ class Consumer implements AsyncIterableIterator<Message> {
     if (this.#done) return;
     this.#finish();
     this.#error = error;
-    const w = this.#waiter;
-    this.#waiter = null;
-    if (w && this.#buf.length === 0) {
+    // Waiters exist only while the buffer is empty.
+    for (const w of this.#waiters.splice(0)) {
       if (error) w.reject(error);
       else w.resolve({ value: undefined, done: true });
     }
@@ -1157,9 +1184,7 @@ class Consumer implements AsyncIterableIterator<Message> {
   return(): Promise<IteratorResult<Message>> {
     if (!this.#done) this.#finish();
     this.#buf = [];
-    const w = this.#waiter;
-    this.#waiter = null;
-    w?.resolve({ value: undefined, done: true });
+    for (const w of this.#waiters.splice(0)) w.resolve({ value: undefined, done: true });
     return Promise.resolve({ value: undefined, done: true });
   }
 

@@ -130,6 +130,8 @@ interface Queued {
 }
 
 const READ_AHEAD = 65_536;
+/** Bytes per PINGRESP wait that show a slow link is still delivering (a trickle is not enough). */
+const MIN_PROGRESS = 1024;
 const RESOLVED: Promise<void> = Promise.resolve();
 /** Default largest incoming packet: 16 MiB. */
 const DEFAULT_MAX_PACKET = 16 * 1024 * 1024;
@@ -152,6 +154,8 @@ export class Session {
   #decoder: PacketDecoder;
   #closed: Error | null = new ConnectionClosedError("Not connected: call connect() first");
   #eof: Error | null = null;
+  /** Set while DISCONNECT is being sent: new calls are refused from that moment. */
+  #closing: Error | null = null;
   #readingOn: Transport | null = null;
   #connack: Waiter<Packet> | null = null;
   #outgoing = new Map<number, Outgoing>();
@@ -171,6 +175,7 @@ export class Session {
   #background = 0;
   #paused = 0;
   #persistent = false;
+  #openClean = true;
   #maxInflight: number;
   #commandTimeout: number;
   /** Keep unacknowledged QoS 1/2 publishes (and their callers waiting) across a lost connection. */
@@ -271,8 +276,23 @@ export class Session {
   }
 
   get #demand(): number {
+    return this.#ownDemand + this.#background;
+  }
+
+  /** Packets the client itself waits for: acknowledgements, PINGRESP, CONNACK, `waitMsg()`. */
+  get #ownDemand(): number {
     return this.#outgoing.size + this.#pending.size + this.#waitMsg.length + this.#pingWaiters.length +
-      (this.#connack ? 1 : 0) + this.#background;
+      (this.#connack ? 1 : 0);
+  }
+
+  /**
+   * Whether packets may be processed now. A full `messages()` buffer pauses
+   * reading only while nothing else waits: an acknowledgement, PINGRESP or
+   * CONNACK the client itself waits for is read through the messages ahead
+   * of it (which then go past the buffer's size), or it would deadlock.
+   */
+  get #mayProcess(): boolean {
+    return this.#paused === 0 || this.#ownDemand > 0;
   }
 
   /**
@@ -306,6 +326,8 @@ export class Session {
     this.#decoder = new PacketDecoder({ maxPacketSize: this.#opts.maxPacketSize ?? DEFAULT_MAX_PACKET });
     this.#closed = null;
     this.#eof = null;
+    this.#closing = null;
+    this.#openClean = connect.cleanSession;
     this.#keepaliveMs = connect.keepalive * 1000;
     const got = new Promise<Packet>((resolve, reject) => {
       this.#connack = { resolve, reject };
@@ -334,7 +356,6 @@ export class Session {
       throw err;
     }
     this.#persistent = !connect.cleanSession;
-    if (connect.cleanSession || !ack.sessionPresent) this.#incomingQos2.clear();
     if (connect.cleanSession) {
       this.#dropOutgoing(new ConnectionClosedError("Session discarded by connect({ cleanSession: true })"));
     } else {
@@ -399,7 +420,10 @@ export class Session {
    */
   publish(packet: PublishPacket, topicBytes?: Uint8Array, options?: CallOptions): Promise<void> {
     // Fast path: QoS 0 while connected with nothing queued ahead is one encode and one write.
-    if (packet.qos === 0 && this.#closed === null && this.#slotWaiters.length === 0 && !options?.signal) {
+    if (
+      packet.qos === 0 && this.#closed === null && this.#connack === null && this.#closing === null &&
+      this.#slotWaiters.length === 0 && !options?.signal
+    ) {
       try {
         return this.#send(encodePublish(packet, topicBytes));
       } catch (e) {
@@ -412,7 +436,9 @@ export class Session {
   #publish(packet: PublishPacket, topicBytes?: Uint8Array, options?: CallOptions): Promise<void> {
     try {
       options?.signal?.throwIfAborted();
-      if (this.#closed) return this.#publishOffline(packet, topicBytes, options?.signal);
+      if (this.#closing) throw this.#closing;
+      // Waiting for CONNACK counts as offline: queued messages go first, in order, after it.
+      if (this.#closed || this.#connack) return this.#publishOffline(packet, topicBytes, options?.signal);
       if (
         this.#slotWaiters.length > 0 || (packet.qos > 0 && this.#outgoing.size + this.#reserved >= this.#maxInflight)
       ) {
@@ -426,7 +452,12 @@ export class Session {
 
   #publishOffline(packet: PublishPacket, topicBytes: Uint8Array | undefined, signal?: AbortSignal): Promise<void> {
     const off = this.offline;
-    if (!off) throw this.#closed;
+    if (!off) {
+      throw this.#closed ??
+        new ConnectionClosedError(
+          `Cannot publish to ${JSON.stringify(packet.topic)} before the CONNACK: await connect() first`,
+        );
+    }
     if (packet.qos === 0 && off.qos0 === "reject") {
       throw new ConnectionClosedError(
         `Cannot publish QoS 0 to ${JSON.stringify(packet.topic)} while offline (reconnecting): message not sent`,
@@ -453,11 +484,32 @@ export class Session {
 
   async #publishAfterSlot(packet: PublishPacket, topicBytes?: Uint8Array, options?: CallOptions): Promise<void> {
     // Wait for a slot; the releaser reserves it for us so no one overtakes.
-    await new Promise<void>((resolve) => this.#slotWaiters.push(resolve));
+    const signal = options?.signal;
+    await new Promise<void>((resolve, reject) => {
+      const waiter = (): void => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve();
+      };
+      const onAbort = (): void => {
+        const i = this.#slotWaiters.indexOf(waiter);
+        if (i < 0) return;
+        this.#slotWaiters.splice(i, 1); // aborted while waiting: leave the line, nothing sent
+        this.#releaseSlots();
+        reject(signal!.reason instanceof Error ? signal!.reason : new Error("Aborted while waiting to publish"));
+      };
+      this.#slotWaiters.push(waiter);
+      signal?.addEventListener("abort", onAbort, { once: true });
+    });
     this.#reserved--;
-    options?.signal?.throwIfAborted();
-    if (this.#closed) return this.#publish(packet, topicBytes, options);
-    return this.#publishNow(packet, topicBytes, options);
+    if (signal?.aborted) {
+      this.#releaseSlots(); // pass the slot reserved for us on
+      throw signal.reason instanceof Error ? signal.reason : new Error("Aborted while waiting to publish");
+    }
+    if (this.#closed || this.#connack || this.#closing) return this.#publish(packet, topicBytes, options);
+    const sent = this.#publishNow(packet, topicBytes, options);
+    // QoS 0 does not keep the slot it was given: let the next one in line go.
+    if (packet.qos === 0) this.#releaseSlots();
+    return sent;
   }
 
   #publishNow(packet: PublishPacket, topicBytes?: Uint8Array, options?: CallOptions): Promise<void> {
@@ -570,7 +622,7 @@ export class Session {
    * @param options Abort signal.
    */
   ping(wait: boolean, options?: CallOptions): Promise<void> {
-    if (this.#closed) return Promise.reject(this.#closed);
+    if (this.#closed || this.#closing) return Promise.reject(this.#closed ?? this.#closing);
     const sent = this.#send(encodePacket({ type: "pingreq" }));
     if (!wait) return sent;
     const waiter = {} as Waiter<void>;
@@ -663,6 +715,7 @@ export class Session {
     this.rejectQueued(err);
     if (this.#closed || !this.#transport) return;
     const t = this.#transport;
+    this.#closing = err; // anything called from now on would follow the DISCONNECT: refuse it
     try {
       await this.#send(encodePacket({ type: "disconnect" }));
     } catch {
@@ -700,6 +753,7 @@ export class Session {
 
   #assertOpen(): void {
     if (this.#closed) throw this.#closed;
+    if (this.#closing) throw this.#closing;
   }
 
   #allocId(): number {
@@ -768,13 +822,26 @@ export class Session {
     this.#kaTimer = this.#clock.setTimeout(check, this.#keepaliveMs);
   }
 
-  #sendKeepalivePing(): void {
-    if (this.#pingDeadline !== null) return;
+  /**
+   * Start the wait for PINGRESP. When it runs out, a link that delivered at
+   * least MIN_PROGRESS bytes meanwhile (the PINGRESP may be queued behind a
+   * large message) gets another period; a silent or trickling one is dead.
+   */
+  #armPingDeadline(): void {
     const timeout = this.#opts.pingTimeout ?? Math.min(this.#keepaliveMs, 30_000);
+    this.#receivedWhilePinging = 0;
     this.#pingDeadline = this.#clock.setTimeout(() => {
       this.#pingDeadline = null;
+      if (this.#receivedWhilePinging >= MIN_PROGRESS && !this.#closed) return this.#armPingDeadline();
       this.#fail(new TimeoutError(`No PINGRESP within ${timeout} ms: the connection is dead`));
     }, timeout);
+  }
+
+  #receivedWhilePinging = 0;
+
+  #sendKeepalivePing(): void {
+    if (this.#pingDeadline !== null) return;
+    this.#armPingDeadline();
     const waiter: Waiter<void> = {
       resolve: () => {
         if (this.#pingDeadline !== null) this.#clock.clearTimeout(this.#pingDeadline);
@@ -804,7 +871,7 @@ export class Session {
     this.#readingOn = t;
     try {
       while (this.#transport === t) {
-        while (this.#paused === 0 && this.#demand > 0 && this.#decoder.hasPacket()) {
+        while (this.#mayProcess && this.#demand > 0 && this.#decoder.hasPacket()) {
           const p = this.#decoder.next();
           if (p) this.#dispatch(p);
           if (this.#transport !== t) return;
@@ -814,7 +881,7 @@ export class Session {
           return;
         }
         if (this.#closed && !this.#connack) return;
-        if (this.#paused > 0 && !this.#connack) return;
+        if (!this.#mayProcess) return;
         if (this.#demand === 0 && (this.#decoder.hasPacket() || this.#decoder.buffered >= READ_AHEAD)) return;
         let chunk: Uint8Array | null;
         try {
@@ -828,17 +895,19 @@ export class Session {
         if (this.#transport !== t) return;
         if (chunk === null) {
           this.#eof = new ConnectionClosedError("Connection closed by the broker");
-          if (this.#connack || this.#demand === 0 || this.#paused > 0) this.#fail(this.#eof);
+          if (this.#connack || this.#demand === 0 || !this.#mayProcess) this.#fail(this.#eof);
           continue;
         }
         this.#decoder.feed(chunk);
+        // Bytes arriving while a PINGRESP is awaited (it may be behind a large message).
+        if (this.#pingDeadline !== null) this.#receivedWhilePinging += chunk.length;
       }
     } catch (e) {
       if (this.#transport === t) this.#fail(e instanceof Error ? e : new Error(String(e)));
     } finally {
       if (this.#readingOn === t) this.#readingOn = null;
       // Demand may have arrived while the last read was in flight.
-      if (this.#transport === t && !this.#closed && this.#demand > 0 && this.#paused === 0) this.#kick();
+      if (this.#transport === t && !this.#closed && this.#demand > 0 && this.#mayProcess) this.#kick();
     }
   }
 
@@ -868,6 +937,8 @@ export class Session {
         );
       }
       this.#connack = null;
+      // Forget received QoS 2 ids before any PUBLISH in the same read is handled, if the session is new.
+      if (p.returnCode === 0 && (this.#openClean || !p.sessionPresent)) this.#incomingQos2.clear();
       c.resolve(p);
       return;
     }
@@ -938,10 +1009,13 @@ export class Session {
     }
     try {
       this.#opts.onMessage(p);
-    } finally {
-      if (p.qos === 1) this.#send(encodePacket({ type: "puback", packetId: id! })).catch(() => {});
-      else if (p.qos === 2) this.#send(encodePacket({ type: "pubrec", packetId: id! })).catch(() => {});
+    } catch (e) {
+      // Not handled, so not acknowledged (as umqtt.simple): the broker delivers it again after a reconnect.
+      if (p.qos === 2 && id !== undefined) this.#incomingQos2.delete(id);
+      throw e;
     }
+    if (p.qos === 1) this.#send(encodePacket({ type: "puback", packetId: id! })).catch(() => {});
+    else if (p.qos === 2) this.#send(encodePacket({ type: "pubrec", packetId: id! })).catch(() => {});
   }
 
   #releaseSlots(): void {

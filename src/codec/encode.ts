@@ -9,6 +9,7 @@
 import { MAX_KEEPALIVE, MAX_PACKET_ID, MAX_STRING_BYTES, PROTOCOL_LEVEL } from "./constants.ts";
 import type { ConnectPacket, Packet, PublishPacket, QoS, SubscribePacket, UnsubscribePacket } from "./packets.ts";
 import { remainingLengthSize, writeRemainingLength } from "./remaining_length.ts";
+import { validateTopicName } from "./topic.ts";
 import { encodeUtf8 } from "./utf8.ts";
 
 const PROTOCOL_NAME = new Uint8Array([0x00, 0x04, 0x4d, 0x51, 0x54, 0x54]); // "MQTT"
@@ -166,7 +167,12 @@ export function encodeConnect(p: ConnectPacket): Uint8Array {
  */
 export function encodePublish(p: PublishPacket, topicBytes?: Uint8Array): Uint8Array {
   const qos = checkQos(p.qos);
-  const topic = topicBytes ?? encodeUtf8(p.topic, "topic");
+  if (p.dup && qos === 0) throw new RangeError("Cannot set DUP on a QoS 0 PUBLISH [MQTT-3.3.1-2]");
+  let topic = topicBytes;
+  if (topic === undefined) {
+    validateTopicName(p.topic); // callers passing topicBytes have validated the topic already
+    topic = encodeUtf8(p.topic, "topic");
+  }
   const payload = p.payload;
   const rl = 2 + topic.length + (qos > 0 ? 2 : 0) + payload.length;
   const buf = fixed(0x30 | (p.dup ? 0x08 : 0) | (qos << 1) | (p.retain ? 1 : 0), rl);
