@@ -33,7 +33,9 @@ export type Data = string | Uint8Array;
 /**
  * Receives every message that arrives and that no per-topic handler took.
  * An error it throws rejects the pending `waitMsg()`, or goes to
- * `onError` when nothing waits.
+ * `onError` when nothing waits; a QoS 1/2 message whose callback (or
+ * handler) throws is not acknowledged, so the broker delivers it again
+ * after a reconnect (as in umqtt.simple).
  *
  * @example Printing every message
  * ```ts
