@@ -8,6 +8,7 @@ import { raceAbort } from "./_abort.ts";
 import { tlsError } from "./_errors.ts";
 import { concat } from "../_bytes.ts";
 import type { Transport, TransportConnectOptions } from "./types.ts";
+import { Inbox } from "./_inbox.ts";
 
 /** The parts of Bun's socket API this transport uses. */
 interface BunSocket {
@@ -37,8 +38,6 @@ interface BunLike {
     socket: BunHandlers;
   }): Promise<BunSocket>;
 }
-
-const HIGH_WATER = 1 << 20;
 
 /**
  * Connect with Bun's native TCP/TLS sockets. With TLS the handshake is
@@ -108,12 +107,9 @@ function alpnWire(protocols: string[]): ArrayBuffer {
 
 class BunTransport implements Transport {
   #sock: BunSocket | null = null;
-  #chunks: Uint8Array[] = [];
-  #bytes = 0;
-  #paused = false;
+  #inbox = new Inbox({ pause: () => this.#sock?.pause?.(), resume: () => this.#sock?.resume?.() });
   #ended = false;
   #error: Error | null = null;
-  #reader: { resolve(v: Uint8Array | null): void; reject(e: Error): void } | null = null;
   #pending: Uint8Array[] = [];
   #drainWaiters: { resolve(): void; reject(e: Error): void }[] = [];
   #tls: boolean;
@@ -126,20 +122,7 @@ class BunTransport implements Transport {
 
   handlers(): BunHandlers {
     return {
-      data: (_s, d) => {
-        if (this.#reader) {
-          const r = this.#reader;
-          this.#reader = null;
-          r.resolve(d);
-          return;
-        }
-        this.#chunks.push(d);
-        this.#bytes += d.length;
-        if (this.#bytes > HIGH_WATER && !this.#paused && this.#sock?.pause) {
-          this.#paused = true;
-          this.#sock.pause();
-        }
-      },
+      data: (_s, d) => this.#inbox.push(d),
       drain: () => this.#flush(),
       close: (_s, err) => this.#finish(err ?? null),
       end: () => this.#finish(null),
@@ -181,31 +164,14 @@ class BunTransport implements Transport {
     const ready = this.#ready;
     this.#ready = null;
     ready?.reject(this.#error ?? new Error("Connection closed during the TLS handshake"));
-    const r = this.#reader;
-    this.#reader = null;
-    if (r) {
-      if (this.#error && this.#chunks.length === 0) r.reject(this.#error);
-      else r.resolve(null);
-    }
+    this.#inbox.end(this.#error);
     const e = this.#error ?? new Error("Cannot write: the connection is closed");
     for (const w of this.#drainWaiters.splice(0)) w.reject(e);
     this.#pending = [];
   }
 
   read(): Promise<Uint8Array | null> {
-    const c = this.#chunks.shift();
-    if (c) {
-      this.#bytes -= c.length;
-      if (this.#paused && this.#bytes < HIGH_WATER / 2) {
-        this.#paused = false;
-        this.#sock?.resume?.();
-      }
-      return Promise.resolve(c);
-    }
-    if (this.#ended) return this.#error ? Promise.reject(this.#error) : Promise.resolve(null);
-    return new Promise((resolve, reject) => {
-      this.#reader = { resolve, reject };
-    });
+    return this.#inbox.read();
   }
 
   #batch: Uint8Array[] = [];

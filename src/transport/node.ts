@@ -8,6 +8,7 @@
 import { raceAbort } from "./_abort.ts";
 import { tlsError } from "./_errors.ts";
 import type { Transport, TransportConnectOptions } from "./types.ts";
+import { Inbox } from "./_inbox.ts";
 
 /** The parts of a Node `net.Socket`/`tls.TLSSocket` this transport uses. */
 interface NodeSocket {
@@ -30,7 +31,6 @@ interface NodeTls {
   connect(options: Record<string, unknown>): NodeSocket;
 }
 
-const HIGH_WATER = 1 << 20;
 const IP = /^[\d.]+$|:/;
 
 /**
@@ -102,30 +102,16 @@ function checkIdentityAs(mod: unknown, name: string): CheckIdentity {
 
 class NodeTransport implements Transport {
   #sock: NodeSocket;
-  #chunks: Uint8Array[] = [];
-  #bytes = 0;
-  #paused = false;
+  #inbox: Inbox;
   #ended = false;
   #error: Error | null = null;
-  #reader: { resolve(v: Uint8Array | null): void; reject(e: Error): void } | null = null;
 
   constructor(sock: NodeSocket) {
     this.#sock = sock;
+    this.#inbox = new Inbox({ pause: () => sock.pause(), resume: () => sock.resume() });
     sock.on("data", (d: Uint8Array) => {
       // A Buffer is a Uint8Array; hand out a plain view of the same memory.
-      const chunk = new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
-      const r = this.#reader;
-      if (r) {
-        this.#reader = null;
-        r.resolve(chunk);
-        return;
-      }
-      this.#chunks.push(chunk);
-      this.#bytes += chunk.length;
-      if (this.#bytes > HIGH_WATER && !this.#paused) {
-        this.#paused = true;
-        sock.pause();
-      }
+      this.#inbox.push(new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
     });
     sock.on("error", (e: Error) => this.#finish(e));
     sock.on("end", () => this.#finish(null));
@@ -136,28 +122,11 @@ class NodeTransport implements Transport {
     if (this.#ended) return;
     this.#ended = true;
     if (err) this.#error = tlsError(err);
-    const r = this.#reader;
-    this.#reader = null;
-    if (r) {
-      if (this.#error) r.reject(this.#error);
-      else r.resolve(null);
-    }
+    this.#inbox.end(this.#error);
   }
 
   read(): Promise<Uint8Array | null> {
-    const c = this.#chunks.shift();
-    if (c) {
-      this.#bytes -= c.length;
-      if (this.#paused && this.#bytes < HIGH_WATER / 2) {
-        this.#paused = false;
-        this.#sock.resume();
-      }
-      return Promise.resolve(c);
-    }
-    if (this.#ended) return this.#error ? Promise.reject(this.#error) : Promise.resolve(null);
-    return new Promise((resolve, reject) => {
-      this.#reader = { resolve, reject };
-    });
+    return this.#inbox.read();
   }
 
   write(bytes: Uint8Array): Promise<void> | void {

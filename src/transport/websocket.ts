@@ -14,6 +14,7 @@
 import { raceAbort } from "./_abort.ts";
 import { tlsError } from "./_errors.ts";
 import type { TlsOptions, Transport, TransportConnectOptions } from "./types.ts";
+import { Inbox } from "./_inbox.ts";
 
 /** Pause writers while more than this many bytes wait in the socket. */
 const HIGH_WATER = 1 << 20;
@@ -117,10 +118,9 @@ function runtimeOptions(
 class WebSocketTransport implements Transport {
   #ws: WebSocket;
   #dispose: (() => void) | undefined;
-  #chunks: Uint8Array[] = [];
+  #inbox = new Inbox(); // a WebSocket cannot be paused
   #ended = false;
   #error: Error | null = null;
-  #reader: { resolve(v: Uint8Array | null): void; reject(e: Error): void } | null = null;
   #drainWaiters: { resolve(): void; reject(e: Error): void }[] = [];
   #drainTimer: ReturnType<typeof setTimeout> | null = null;
   /** Settles when the handshake finished (or failed). */
@@ -163,26 +163,14 @@ class WebSocketTransport implements Transport {
   }
 
   #push(chunk: Uint8Array): void {
-    if (this.#ended) return;
-    const r = this.#reader;
-    if (r) {
-      this.#reader = null;
-      r.resolve(chunk);
-    } else {
-      this.#chunks.push(chunk);
-    }
+    this.#inbox.push(chunk);
   }
 
   #finish(err: Error | null): void {
     if (this.#ended) return;
     this.#ended = true;
     if (err) this.#error = err;
-    const r = this.#reader;
-    this.#reader = null;
-    if (r) {
-      if (err) r.reject(err);
-      else r.resolve(null);
-    }
+    this.#inbox.end(err);
     if (this.#drainTimer !== null) clearTimeout(this.#drainTimer);
     this.#drainTimer = null;
     const e = err ?? new Error("Cannot write: the connection is closed");
@@ -192,12 +180,7 @@ class WebSocketTransport implements Transport {
   }
 
   read(): Promise<Uint8Array | null> {
-    const c = this.#chunks.shift();
-    if (c) return Promise.resolve(c);
-    if (this.#ended) return this.#error ? Promise.reject(this.#error) : Promise.resolve(null);
-    return new Promise((resolve, reject) => {
-      this.#reader = { resolve, reject };
-    });
+    return this.#inbox.read();
   }
 
   write(bytes: Uint8Array): Promise<void> | void {
