@@ -21,6 +21,7 @@
  * ```
  */
 export function concat(parts: Uint8Array[], size?: number): Uint8Array {
+  if (parts.length === 0) return new Uint8Array(0);
   if (parts.length === 1) return parts[0]!;
   // Packets encoded one after another sit side by side in the encoder's slab: span them, no copy.
   const first = parts[0]!;

@@ -721,10 +721,7 @@ export class Session {
     } catch {
       // The link is already gone; closing is all that is left.
     }
-    const keep = [this.keepInflightOnDrop, this.alwaysKeepInflight] as const;
-    this.keepInflightOnDrop = this.alwaysKeepInflight = false;
-    this.#fail(err);
-    [this.keepInflightOnDrop, this.alwaysKeepInflight] = keep;
+    this.#fail(err, true);
     t.close();
   }
 
@@ -739,7 +736,10 @@ export class Session {
   }
 
   /**
-   * Reject the in-flight publishes kept for a reconnect that will not come.
+   * Tell the callers of unacknowledged publishes that they failed (kept
+   * for a reconnect that will not come, or the connection is gone). A
+   * persistent session keeps the messages themselves for the next
+   * `connect({ cleanSession: false })`; otherwise they are dropped.
    *
    * @param error The reason.
    */
@@ -1025,7 +1025,13 @@ export class Session {
     }
   }
 
-  #fail(error: Error): void {
+  /**
+   * The connection is over: close it and settle every waiter with `error`.
+   * Unacknowledged publishes stay with their callers waiting when a
+   * reconnect will resend them (`keepInflightOnDrop`, `alwaysKeepInflight`),
+   * unless `releaseInflight` (a deliberate disconnect) says otherwise.
+   */
+  #fail(error: Error, releaseInflight = false): void {
     if (this.#closed && !this.#connack) return;
     this.#closed = error;
     this.#clearKeepalive();
@@ -1038,17 +1044,7 @@ export class Session {
     const pending = [...this.#pending.values()];
     this.#pending.clear();
     for (const w of pending) w.reject(error);
-    if (this.keepInflightOnDrop || this.alwaysKeepInflight) {
-      // Kept, callers still waiting: resent after the reconnect.
-    } else if (this.#persistent) {
-      // Kept for resending on the next connect({ cleanSession: false }); callers are told now.
-      for (const o of this.#outgoing.values()) {
-        o.waiter?.reject(error);
-        o.waiter = null;
-      }
-    } else {
-      this.#dropOutgoing(error);
-    }
+    if (releaseInflight || !(this.keepInflightOnDrop || this.alwaysKeepInflight)) this.rejectInflight(error);
     this.#releaseSlots();
     const waiters = [...this.#closeWaiters];
     this.#closeWaiters.clear();

@@ -6,6 +6,7 @@
 import { last, type OptionSpec, parseArgs, UsageError } from "./_args.ts";
 import { CONNECTION_HELP, CONNECTION_OPTIONS, connectionSettings, createClient } from "./_connect.ts";
 import type { Runtime } from "./_runtime.ts";
+import { concat } from "../_bytes.ts";
 
 const PUB_OPTIONS: OptionSpec[] = [
   ...CONNECTION_OPTIONS,
@@ -116,13 +117,7 @@ async function readAll(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> 
     parts.push(chunk);
     n += chunk.length;
   }
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const c of parts) {
-    out.set(c, o);
-    o += c.length;
-  }
-  return out;
+  return concat(parts, n);
 }
 
 /** Split a byte stream at `\n` (bytes, not text: binary lines pass unchanged); a last unterminated line counts. */

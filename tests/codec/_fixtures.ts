@@ -7,6 +7,7 @@
  */
 import type { Packet } from "../../src/codec/packets.ts";
 import { hex } from "../_fake.ts";
+import { concat } from "../../src/_bytes.ts";
 
 /** One fixture: a packet and its exact bytes on the wire. */
 export interface Fixture {
@@ -24,13 +25,7 @@ function repeat(byte: number, n: number): Uint8Array {
 }
 
 function cat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return concat(parts);
 }
 
 /** The table: every packet type, each flag combination that changes the bytes. */

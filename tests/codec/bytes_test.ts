@@ -14,6 +14,7 @@ test("concat() spans adjacent views of one buffer without copying, and copies ot
   const mixed = concat([new Uint8Array([9]), slab.subarray(0, 1)]);
   assert.deepEqual(Array.from(mixed), [9, 1]);
   assert.deepEqual(Array.from(concat([new Uint8Array([7]), new Uint8Array([8])], 2)), [7, 8]);
+  assert.equal(concat([]).length, 0);
 });
 
 test("packets encoded one after another are joined by concat() into exactly their bytes", () => {
