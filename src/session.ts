@@ -871,9 +871,10 @@ export class Session {
     this.#readingOn = t;
     try {
       while (this.#transport === t) {
-        while (this.#mayProcess && this.#demand > 0 && this.#decoder.hasPacket()) {
-          const p = this.#decoder.next();
-          if (p) this.#dispatch(p);
+        while (this.#mayProcess && this.#demand > 0) {
+          const p = this.#decoder.next(); // null until a whole packet is buffered
+          if (!p) break;
+          this.#dispatch(p);
           if (this.#transport !== t) return;
         }
         if (this.#eof) {
