@@ -1,12 +1,12 @@
 /** Shared helpers for the host tests. @module */
 import { readdirSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { crc32Hex } from "./crc32.ts";
 import type { TraceFile } from "./observed.ts";
 import { HIL_DIR } from "./rig.ts";
 
-/** The reference traces directory (../shared/conformance/umqtt-simple from the repo root). */
-export const TRACES: string = resolve(HIL_DIR, "..", "..", "shared", "conformance", "umqtt-simple");
+/** The reference traces directory: the copy in the repository, `hil/traces/`. */
+export const TRACES: string = join(HIL_DIR, "traces");
 
 /** A record line with its CRC, as the rig writes it. */
 export function rec(body: string): string {

@@ -36,8 +36,6 @@ export interface Cli {
   verbose: boolean;
 }
 
-const REPO = resolve(HIL_DIR, "..");
-
 /**
  * Parse arguments.
  *
@@ -52,7 +50,7 @@ export function parseCli(argv: string[]): Cli {
     boardIp: null,
     lanIp: null,
     baud: 921600,
-    traces: resolve(REPO, "..", "shared", "conformance", "umqtt-simple"),
+    traces: join(HIL_DIR, "traces"),
     scenarios: join(HIL_DIR, "scenarios"),
     out: join(HIL_DIR, "out"),
     only: [],

@@ -72,12 +72,11 @@ export function usesRobust(trace: Trace): boolean {
   return trace.script.some((l) => /^from umqtt\.robust import /.test(l));
 }
 
-/** The traces folder: `$UMQTT_TRACES`, else `../shared/conformance/umqtt-simple` from the repo root. */
+/** The traces folder: `$UMQTT_TRACES`, else the copy in the repository, `hil/traces/`. */
 export function tracesDir(): string {
   const env = process.env.UMQTT_TRACES;
   if (env) return resolve(env);
-  const root = fileURLToPath(new URL("../../", import.meta.url));
-  return resolve(root, "../shared/conformance/umqtt-simple");
+  return fileURLToPath(new URL("../../hil/traces/", import.meta.url));
 }
 
 /** Scenario names (file names without `.json`), sorted; empty if the folder is missing. */

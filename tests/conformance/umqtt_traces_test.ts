@@ -1,6 +1,6 @@
 /**
  * Replays every umqtt.simple 1.8.0 / umqtt.robust 1.0.3 wire trace in
- * `../shared/conformance/umqtt-simple/` (or `$UMQTT_TRACES`) against the
+ * `hil/traces/` (or `$UMQTT_TRACES`) against the
  * `/umqtt` shim, or `/robust` when the script imports `umqtt.robust`: the
  * trace's own script lines drive the shim, the recorded broker bytes answer
  * it, and the client bytes must equal the recording per connection. For
