@@ -5,6 +5,7 @@
  */
 import type { Clock } from "./clock.ts";
 import { systemClock } from "./clock.ts";
+import { show } from "./codec/_show.ts";
 import { MAX_KEEPALIVE } from "./codec/constants.ts";
 import { checkQos } from "./codec/encode.ts";
 import { ConnectionClosedError, MQTTException, TimeoutError } from "./codec/errors.ts";
@@ -618,7 +619,7 @@ export class MQTTClient {
     const cleanSession = options.cleanSession ?? true;
     const timeout = options.timeout ?? 30_000;
     if (typeof timeout !== "number" || !(timeout > 0)) {
-      throw new RangeError(`timeout must be a positive number of milliseconds, got ${String(timeout)}`);
+      throw new RangeError(`timeout must be a positive number of milliseconds, got ${show(timeout)}`);
     }
     if (this.#clientId === "" && !cleanSession) {
       throw new RangeError("A zero-length client id needs cleanSession: true [MQTT-3.1.3-7]");
@@ -1039,7 +1040,7 @@ export class MQTTClient {
   messages(options: MessagesOptions = {}): AsyncIterableIterator<Message> {
     const size = options.bufferSize ?? 100;
     if (!Number.isInteger(size) || size < 1) {
-      throw new RangeError(`bufferSize must be an integer >= 1, got ${String(size)}`);
+      throw new RangeError(`bufferSize must be an integer >= 1, got ${show(size)}`);
     }
     if (options.filter !== undefined) validateTopicFilter(options.filter);
     const c = new Consumer(this.#session, size, options.filter, () => this.#consumers.delete(c));
@@ -1207,22 +1208,22 @@ function normalizePolicy(r: boolean | ReconnectPolicy | undefined): ResolvedReco
     maxQueued: p.maxQueued ?? 1000,
     offlineQos0: p.offlineQos0 ?? "reject",
   };
-  if (!(out.minDelay > 0)) throw new RangeError(`reconnect.minDelay must be > 0 ms, got ${String(out.minDelay)}`);
+  if (!(out.minDelay > 0)) throw new RangeError(`reconnect.minDelay must be > 0 ms, got ${show(out.minDelay)}`);
   if (!(out.maxDelay >= out.minDelay)) {
-    throw new RangeError(`reconnect.maxDelay must be >= minDelay, got ${String(out.maxDelay)}`);
+    throw new RangeError(`reconnect.maxDelay must be >= minDelay, got ${show(out.maxDelay)}`);
   }
-  if (!(out.factor >= 1)) throw new RangeError(`reconnect.factor must be >= 1, got ${String(out.factor)}`);
+  if (!(out.factor >= 1)) throw new RangeError(`reconnect.factor must be >= 1, got ${show(out.factor)}`);
   if (!(out.jitter >= 0 && out.jitter <= 1)) {
-    throw new RangeError(`reconnect.jitter must be in 0..1, got ${String(out.jitter)}`);
+    throw new RangeError(`reconnect.jitter must be in 0..1, got ${show(out.jitter)}`);
   }
   if (!(out.maxAttempts >= 1)) {
-    throw new RangeError(`reconnect.maxAttempts must be >= 1, got ${String(out.maxAttempts)}`);
+    throw new RangeError(`reconnect.maxAttempts must be >= 1, got ${show(out.maxAttempts)}`);
   }
   if (!(Number.isInteger(out.maxQueued) && out.maxQueued >= 0)) {
-    throw new RangeError(`reconnect.maxQueued must be an integer >= 0, got ${String(out.maxQueued)}`);
+    throw new RangeError(`reconnect.maxQueued must be an integer >= 0, got ${show(out.maxQueued)}`);
   }
   if (out.offlineQos0 !== "reject" && out.offlineQos0 !== "queue") {
-    throw new RangeError(`reconnect.offlineQos0 must be "reject" or "queue", got ${String(out.offlineQos0)}`);
+    throw new RangeError(`reconnect.offlineQos0 must be "reject" or "queue", got ${show(out.offlineQos0)}`);
   }
   return out;
 }
@@ -1249,7 +1250,7 @@ export function backoffDelay(policy: ResolvedReconnectPolicy, attempt: number, r
 
 function checkKeepalive(ka: unknown): number {
   if (typeof ka !== "number" || !Number.isInteger(ka) || ka < 0 || ka > MAX_KEEPALIVE) {
-    throw new RangeError(`keepalive must be an integer number of seconds in 0..65535, got ${String(ka)}`);
+    throw new RangeError(`keepalive must be an integer number of seconds in 0..65535, got ${show(ka)}`);
   }
   return ka;
 }

@@ -16,6 +16,7 @@
  */
 import type { Clock } from "./clock.ts";
 import { systemClock } from "./clock.ts";
+import { show } from "./codec/_show.ts";
 import { MAX_PACKET_ID } from "./codec/constants.ts";
 import { PacketDecoder } from "./codec/decode.ts";
 import { encodeConnect, encodePacket, encodePublish } from "./codec/encode.ts";
@@ -196,12 +197,12 @@ export class Session {
     this.#decoder = new PacketDecoder({ maxPacketSize: options.maxPacketSize ?? DEFAULT_MAX_PACKET });
     const mi = options.maxInflight ?? 20;
     if (typeof mi !== "number" || !Number.isInteger(mi) || mi < 1 || mi > MAX_PACKET_ID) {
-      throw new RangeError(`maxInflight must be an integer in 1..65535, got ${String(mi)}`);
+      throw new RangeError(`maxInflight must be an integer in 1..65535, got ${show(mi)}`);
     }
     this.#maxInflight = mi;
     const ct = options.commandTimeout ?? 0;
     if (typeof ct !== "number" || !(ct >= 0)) {
-      throw new RangeError(`commandTimeout must be a number of milliseconds >= 0, got ${String(ct)}`);
+      throw new RangeError(`commandTimeout must be a number of milliseconds >= 0, got ${show(ct)}`);
     }
     this.#commandTimeout = ct;
   }
@@ -232,7 +233,7 @@ export class Session {
   }
   set lastPacketId(id: number) {
     if (!Number.isInteger(id) || id < 0 || id > MAX_PACKET_ID) {
-      throw new RangeError(`packet id must be an integer in 0..65535, got ${String(id)}`);
+      throw new RangeError(`packet id must be an integer in 0..65535, got ${show(id)}`);
     }
     this.#lastId = id;
   }

@@ -6,6 +6,7 @@
  */
 import { MAX_REMAINING_LENGTH, PROTOCOL_LEVEL } from "./constants.ts";
 import { MalformedPacketError } from "./errors.ts";
+import { show } from "./_show.ts";
 import type { Packet, QoS } from "./packets.ts";
 import { readRemainingLength } from "./remaining_length.ts";
 import { decodeUtf8 } from "./utf8.ts";
@@ -68,7 +69,7 @@ export class PacketDecoder {
   constructor(options: DecoderOptions = {}) {
     const max = options.maxPacketSize ?? MAX_REMAINING_LENGTH + 5;
     if (!Number.isInteger(max) || max < 2) {
-      throw new RangeError(`maxPacketSize must be an integer >= 2, got ${String(max)}`);
+      throw new RangeError(`maxPacketSize must be an integer >= 2, got ${show(max)}`);
     }
     this.#max = max;
   }

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { show } from "./_show.ts";
 import { MAX_KEEPALIVE, MAX_PACKET_ID, MAX_STRING_BYTES, PROTOCOL_LEVEL } from "./constants.ts";
 import type { ConnectPacket, Packet, PublishPacket, QoS, SubscribePacket, UnsubscribePacket } from "./packets.ts";
 import { remainingLengthSize, writeRemainingLength } from "./remaining_length.ts";
@@ -27,7 +28,7 @@ const PROTOCOL_NAME = new Uint8Array([0x00, 0x04, 0x4d, 0x51, 0x54, 0x54]); // "
  */
 export function checkQos(qos: unknown): QoS {
   if (qos !== 0 && qos !== 1 && qos !== 2) {
-    throw new RangeError(`qos must be 0, 1 or 2, got ${String(qos)}`);
+    throw new RangeError(`qos must be 0, 1 or 2, got ${show(qos)}`);
   }
   return qos;
 }
@@ -45,7 +46,7 @@ export function checkQos(qos: unknown): QoS {
  */
 export function checkPacketId(id: unknown): number {
   if (typeof id !== "number" || !Number.isInteger(id) || id < 1 || id > MAX_PACKET_ID) {
-    throw new RangeError(`packet id must be an integer in 1..65535, got ${String(id)} [MQTT-2.3.1-1]`);
+    throw new RangeError(`packet id must be an integer in 1..65535, got ${show(id)} [MQTT-2.3.1-1]`);
   }
   return id;
 }
@@ -106,7 +107,7 @@ function checkBinary(b: Uint8Array, what: string): Uint8Array {
 export function encodeConnect(p: ConnectPacket): Uint8Array {
   const ka = p.keepalive;
   if (!Number.isInteger(ka) || ka < 0 || ka > MAX_KEEPALIVE) {
-    throw new RangeError(`keepalive must be an integer number of seconds in 0..65535, got ${String(ka)}`);
+    throw new RangeError(`keepalive must be an integer number of seconds in 0..65535, got ${show(ka)}`);
   }
   const id = encodeUtf8(p.clientId, "client id");
   let rl = 10 + 2 + id.length;

@@ -4,6 +4,7 @@
  * @module
  */
 import type { TlsOptions, WebSocketEndpoint } from "./types.ts";
+import { show } from "../codec/_show.ts";
 
 /** Where to connect. */
 export interface Endpoint {
@@ -55,7 +56,7 @@ export function parseServer(
   }
   let port = portOption ?? 0;
   if (typeof port !== "number" || !Number.isInteger(port) || port < 0 || port > 65_535) {
-    throw new RangeError(`port must be an integer in 0..65535, got ${String(port)}`);
+    throw new RangeError(`port must be an integer in 0..65535, got ${show(port)}`);
   }
   let tlsOpt = tlsOption;
   let host = server;

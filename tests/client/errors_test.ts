@@ -235,3 +235,12 @@ test("a failing write rejects the call and closes the connection", async () => {
   assert.ok(!w.ok && w.error instanceof ConnectionClosedError);
   assert.equal(client.connected, false);
 });
+
+test("publish() quotes a string qos in its error, so \"1\" is not mistaken for 1", async () => {
+  await rejectsWritingNothing(
+    (c) => c.publish("t", "x", { qos: "1" as unknown as QoS }),
+    "RangeError",
+    /qos must be 0, 1 or 2, got "1"$/,
+  );
+  await rejectsWritingNothing((c) => c.subscribe("t", "2" as unknown as QoS), "RangeError", /got "2"$/);
+});
