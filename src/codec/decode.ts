@@ -9,7 +9,7 @@ import { MalformedPacketError } from "./errors.ts";
 import { show } from "./_show.ts";
 import type { Packet, QoS } from "./packets.ts";
 import { readRemainingLength } from "./remaining_length.ts";
-import { decodeUtf8 } from "./utf8.ts";
+import { expectLength, hex, NAMES, packetId, Reader, u16 } from "./_read.ts";
 
 /**
  * Options for {@linkcode PacketDecoder}.
@@ -41,6 +41,13 @@ export interface DecoderOptions {
 
 const EMPTY = new Uint8Array(0);
 
+// Set by PacketDecoder's static block, which alone may reach its private fields.
+let useGrammar: (
+  d: PacketDecoder<unknown>,
+  header: (first: number) => string | null,
+  body: (first: number, body: Uint8Array) => unknown,
+) => void;
+
 /**
  * Incremental MQTT 3.1.1 decoder for both directions.
  *
@@ -54,7 +61,10 @@ const EMPTY = new Uint8Array(0);
  * console.log(d.next()); // { type: "connack", sessionPresent: false, returnCode: 0 }
  * ```
  */
-export class PacketDecoder {
+export class PacketDecoder<P = Packet> {
+  // The protocol version's grammar: MQTT 3.1.1 unless a subclass (PacketDecoderV5) swaps it in.
+  #header: (first: number) => string | null = headerError;
+  #body: (first: number, body: Uint8Array) => P = decodeBody as (first: number, body: Uint8Array) => P;
   #buf: Uint8Array = EMPTY;
   #start = 0;
   #end = 0;
@@ -72,6 +82,13 @@ export class PacketDecoder {
       throw new RangeError(`maxPacketSize must be an integer >= 2, got ${show(max)}`);
     }
     this.#max = max;
+  }
+
+  static {
+    useGrammar = (d, header, body) => {
+      d.#header = header;
+      d.#body = body;
+    };
   }
 
   /** Bytes received but not yet returned as packets. */
@@ -124,7 +141,7 @@ export class PacketDecoder {
     const have = this.#end - this.#start;
     if (have < 1) return false;
     // A bad first byte makes next() throw at once: report it as ready.
-    if (headerError(this.#buf[this.#start]!) !== null) return true;
+    if (this.#header(this.#buf[this.#start]!) !== null) return true;
     if (have < 2) return false;
     const rl = readRemainingLength(this.#buf, this.#start + 1, this.#end);
     if (rl === null) return false;
@@ -138,14 +155,14 @@ export class PacketDecoder {
    *
    * @returns A packet or `null`.
    */
-  next(): Packet | null {
+  next(): P | null {
     const buf = this.#buf;
     const s = this.#start;
     const have = this.#end - s;
     if (have < 1) return null;
     const first = buf[s]!;
     // Check the first byte before anything else so garbage fails fast.
-    const bad = headerError(first);
+    const bad = this.#header(first);
     if (bad !== null) throw new MalformedPacketError(bad);
     if (have < 2) return null;
     const rlr = readRemainingLength(buf, s + 1, this.#end);
@@ -166,8 +183,21 @@ export class PacketDecoder {
       this.#owned = false;
     }
     this.#lastFirstByte = first;
-    return decodeBody(first, body);
+    return this.#body(first, body);
   }
+}
+
+/**
+ * Make `decoder` use another protocol version's grammar: `header` names what is wrong
+ * with a first byte (or returns `null`), `body` decodes a whole packet. Internal: used by
+ * `PacketDecoderV5`, so the MQTT 3.1.1 decoder neither imports nor pays for MQTT 5.0.
+ */
+export function _useGrammar<P>(
+  decoder: PacketDecoder<P>,
+  header: (first: number) => string | null,
+  body: (first: number, body: Uint8Array) => P,
+): void {
+  useGrammar(decoder as PacketDecoder<unknown>, header, body);
 }
 
 /** What is wrong with a packet's first byte, or `null` if nothing. */
@@ -182,79 +212,6 @@ function headerError(first: number): string | null {
   }
   const want = type === 6 || type === 8 || type === 10 ? 2 : 0;
   return flags === want ? null : `${NAMES[type]} reserved flags must be ${want}, got ${flags} [MQTT-2.2.2-1]`;
-}
-
-const NAMES = [
-  "RESERVED",
-  "CONNECT",
-  "CONNACK",
-  "PUBLISH",
-  "PUBACK",
-  "PUBREC",
-  "PUBREL",
-  "PUBCOMP",
-  "SUBSCRIBE",
-  "SUBACK",
-  "UNSUBSCRIBE",
-  "UNSUBACK",
-  "PINGREQ",
-  "PINGRESP",
-  "DISCONNECT",
-  "RESERVED",
-];
-
-function hex(n: number): string {
-  return n.toString(16).padStart(2, "0");
-}
-
-function u16(b: Uint8Array, o: number): number {
-  return (b[o]! << 8) | b[o + 1]!;
-}
-
-function expectLength(name: string, body: Uint8Array, n: number): void {
-  if (body.length !== n) {
-    throw new MalformedPacketError(`${name} remaining length must be ${n}, got ${body.length}`);
-  }
-}
-
-function packetId(name: string, b: Uint8Array, o: number): number {
-  const id = u16(b, o);
-  if (id === 0) throw new MalformedPacketError(`${name} packet identifier must not be 0 [MQTT-2.3.1-1]`);
-  return id;
-}
-
-/** Reads length-prefixed fields, failing with a clear error when short. */
-class Reader {
-  o: number;
-  constructor(readonly b: Uint8Array, readonly name: string, start: number) {
-    this.o = start;
-  }
-  bytes(field: string): Uint8Array {
-    const b = this.b;
-    if (this.o + 2 > b.length) {
-      throw new MalformedPacketError(`${this.name} is too short for the length of its ${field}`);
-    }
-    const n = u16(b, this.o);
-    const end = this.o + 2 + n;
-    if (end > b.length) {
-      throw new MalformedPacketError(
-        `${this.name} ${field} declares ${n} bytes but only ${b.length - this.o - 2} remain`,
-      );
-    }
-    const out = b.subarray(this.o + 2, end);
-    this.o = end;
-    return out;
-  }
-  string(field: string): string {
-    const raw = this.bytes(field);
-    const s = decodeUtf8(raw);
-    if (s === null) throw new MalformedPacketError(`${this.name} ${field} is not valid UTF-8 [MQTT-1.5.3-1]`);
-    if (s.includes("\u0000")) throw new MalformedPacketError(`${this.name} ${field} contains U+0000 [MQTT-1.5.3-2]`);
-    return s;
-  }
-  done(): boolean {
-    return this.o >= this.b.length;
-  }
 }
 
 /** Decode a whole packet whose first byte passed {@linkcode headerError}. */

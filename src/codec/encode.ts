@@ -7,9 +7,9 @@
  * @module
  */
 import { show } from "./_show.ts";
-import { MAX_KEEPALIVE, MAX_PACKET_ID, MAX_STRING_BYTES, PROTOCOL_LEVEL } from "./constants.ts";
+import { MAX_KEEPALIVE, MAX_PACKET_ID, PROTOCOL_LEVEL } from "./constants.ts";
 import type { ConnectPacket, Packet, PublishPacket, QoS, SubscribePacket, UnsubscribePacket } from "./packets.ts";
-import { remainingLengthSize, writeRemainingLength } from "./remaining_length.ts";
+import { alloc, checkBinary, fixed, putBytes } from "./_write.ts";
 import { validateTopicName } from "./topic.ts";
 import { encodeUtf8 } from "./utf8.ts";
 
@@ -49,47 +49,6 @@ export function checkPacketId(id: unknown): number {
     throw new RangeError(`packet id must be an integer in 1..65535, got ${show(id)} [MQTT-2.3.1-1]`);
   }
   return id;
-}
-
-// Small packets are carved out of a shared slab: allocating an ArrayBuffer per packet costs
-// about a microsecond on some runtimes. A slab region is handed out once and never reused.
-const SLAB_SIZE = 64 * 1024;
-const SMALL_PACKET = 2 * 1024;
-let slab = new Uint8Array(0);
-let slabUsed = 0;
-
-function alloc(n: number): Uint8Array {
-  if (n > SMALL_PACKET) return new Uint8Array(n);
-  if (slabUsed + n > slab.length) {
-    slab = new Uint8Array(SLAB_SIZE);
-    slabUsed = 0;
-  }
-  const b = slab.subarray(slabUsed, slabUsed + n);
-  slabUsed += n;
-  return b;
-}
-
-/** One buffer for the whole packet with its fixed header written; the body starts at `length - rl`. */
-function fixed(first: number, rl: number): Uint8Array {
-  const buf = alloc(1 + remainingLengthSize(rl) + rl);
-  buf[0] = first;
-  writeRemainingLength(rl, buf, 1);
-  return buf;
-}
-
-function putBytes(buf: Uint8Array, o: number, b: Uint8Array): number {
-  buf[o] = b.length >> 8;
-  buf[o + 1] = b.length & 0xff;
-  buf.set(b, o + 2);
-  return o + 2 + b.length;
-}
-
-function checkBinary(b: Uint8Array, what: string): Uint8Array {
-  if (!(b instanceof Uint8Array)) throw new TypeError(`Invalid ${what}: expected a Uint8Array`);
-  if (b.length > MAX_STRING_BYTES) {
-    throw new RangeError(`Invalid ${what}: ${b.length} bytes, the maximum is ${MAX_STRING_BYTES}`);
-  }
-  return b;
 }
 
 /**

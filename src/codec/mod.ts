@@ -19,4 +19,4 @@ export * from "./remaining_length.ts";
 export * from "./utf8.ts";
 export * from "./topic.ts";
 export * from "./encode.ts";
-export * from "./decode.ts";
+export { type DecoderOptions, PacketDecoder } from "./decode.ts";
