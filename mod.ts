@@ -38,6 +38,7 @@ export type {
   ClientOptions,
   ConnectOptions,
   Data,
+  ConnectionState,
   LossDecision,
   MessageCallback,
   MessageHandler,

@@ -8,12 +8,12 @@ import { systemClock } from "./clock.ts";
 import { show } from "./codec/_show.ts";
 import { MAX_KEEPALIVE } from "./codec/constants.ts";
 import { checkQos } from "./codec/encode.ts";
-import { ConnectionClosedError, MQTTException, TimeoutError } from "./codec/errors.ts";
+import { ConnectionClosedError, MalformedPacketError, MQTTException, TimeoutError } from "./codec/errors.ts";
 import type { ConnectPacket, PublishPacket, QoS, Will } from "./codec/packets.ts";
 import { topicMatches, validateTopicFilter, validateTopicName } from "./codec/topic.ts";
 import { encodeUtf8, toBytes, toText } from "./codec/utf8.ts";
 import { Message } from "./message.ts";
-import { type CallOptions, Session } from "./session.ts";
+import { type CallOptions, type Inbound, Session } from "./session.ts";
 import { connectNative } from "./transport/mod.ts";
 import { type Endpoint, parseServer } from "./transport/endpoint.ts";
 import type { TlsOptions, TransportFactory } from "./transport/types.ts";
@@ -32,11 +32,10 @@ import type { TlsOptions, TransportFactory } from "./transport/types.ts";
 export type Data = string | Uint8Array;
 
 /**
- * Receives every message that arrives and that no per-topic handler took.
- * An error it throws rejects the pending `waitMsg()`, or goes to
- * `onError` when nothing waits; a QoS 1/2 message whose callback (or
- * handler) throws is not acknowledged, so the broker delivers it again
- * after a reconnect (as in umqtt.simple).
+ * Receives every message that arrives and that no per-topic handler took,
+ * as it arrives. An error it throws rejects the pending `waitMsg()`, or
+ * goes to `onError` when nothing waits; the message is acknowledged all
+ * the same unless `ackOnCallbackError` is `false`.
  *
  * @example Printing every message
  * ```ts
@@ -57,6 +56,23 @@ export type MessageCallback = (message: Message) => void;
  * ```
  */
 export type MessageHandler = (message: Message) => void;
+
+/**
+ * Where a client's connection is in its lifecycle (see
+ * {@linkcode MQTTClient.state}): `"idle"` before the first `connect()`,
+ * `"connecting"`, `"connected"`, `"reconnect-wait"` between automatic
+ * attempts, `"disconnecting"`, and `"closed"` once disconnected, aborted,
+ * refused or given up (a `connect()` may start again from there).
+ *
+ * @example Watching the state
+ * ```ts
+ * import { MQTTClient, type ConnectionState } from "./client.ts";
+ * const client = new MQTTClient("sensor-1", "127.0.0.1");
+ * const state: ConnectionState = client.state;
+ * console.log(state); // "idle"
+ * ```
+ */
+export type ConnectionState = "idle" | "connecting" | "connected" | "reconnect-wait" | "disconnecting" | "closed";
 
 /**
  * What the `onConnectionLost` hook decides: `"recover"` to reconnect (as
@@ -204,21 +220,38 @@ export interface ClientOptions {
    */
   tls?: boolean | TlsOptions | undefined;
   /**
-   * Called for each received message that no per-topic handler took; can
-   * also be set later with {@linkcode MQTTClient.setCallback}. When absent,
-   * such messages are dropped (after any `messages()` iterator saw them).
+   * Called for each received message that no per-topic handler took, as
+   * it arrives (no pumping needed); can also be set later with
+   * {@linkcode MQTTClient.setCallback}. When absent, such messages go to
+   * the `messages()` iterators; a message nobody at all takes is kept
+   * (up to 100) for the first consumer that appears.
    */
   callback?: MessageCallback | undefined;
   /**
    * Receives errors no caller awaits: thrown by the callback or a handler
    * while no `waitMsg()` waits, thrown by the `onConnect`, `onReconnect`
-   * or `onConnectionLost` hooks, and resubscriptions the broker refused
-   * after a reconnect (`MQTTException` 0x80). When absent they go to
-   * `globalThis.reportError` (or `console.error` where it is missing).
+   * or `onConnectionLost` hooks, resubscriptions the broker refused after
+   * a reconnect (`MQTTException` 0x80), an automatic reconnect that gave
+   * up, and QoS 0 messages dropped because no consumer had room. When
+   * absent they are logged with `console.error` (never thrown: an
+   * exception in a callback does not end the process).
    *
-   * @default {reportError}
+   * @default {console.error}
    */
   onError?: ((error: unknown) => void) | undefined;
+  /**
+   * Whether a QoS 1/2 message whose callback or handler threw is
+   * acknowledged anyway. `true`: it is acknowledged and the error goes to
+   * `onError` (or the waiting `waitMsg()`), so one bad message cannot
+   * fill the broker's in-flight window or come back at every start of a
+   * persistent session. `false`: it is left unacknowledged, as
+   * umqtt.simple does; the broker sends it again after a reconnect
+   * (persistent session only), and each one left costs a slot of the
+   * broker's in-flight window (20 on mosquitto) until then.
+   *
+   * @default {true}
+   */
+  ackOnCallbackError?: boolean | undefined;
   /**
    * Opens the connection instead of the built-in sockets (tests, tunnels,
    * custom links). When absent, the runtime's own TCP/TLS socket is used
@@ -472,17 +505,25 @@ export class MQTTClient {
   #session: Session;
   #opts: ClientOptions;
   #policy: ResolvedReconnectPolicy | null;
-  #subs = new Map<string, { qos: QoS; handler: MessageHandler | undefined }>();
+  #subs = new Map<string, Sub>();
+  /** Filters the broker granted, as last granted: what a failed subscribe() restores. */
+  #granted = new Map<string, Sub>();
+  #subToken = 0;
   #handlers = 0;
   #consumers = new Set<Consumer>();
   #last: { cleanSession: boolean; timeout: number } | null = null;
-  #userClosed = false;
-  #reconnectTimer: unknown = null;
+  /** The lifecycle state; only #begin() and the run that owns it change it. */
+  #state: ConnectionState = "idle";
+  /** The connect, reconnect or disconnect run that owns the state; a newer one aborts it. */
+  #run: Run | null = null;
+  /** Attempts since the last successful connection (backoff, `maxAttempts`, `onReconnect`). */
   #attempt = 0;
+  #lastMalformed: string | null = null;
+  #pull = false;
   #looping = false;
-  #connecting: Promise<boolean> | null = null;
-  #replacing = false;
-  #epoch = 0;
+  /** Messages that arrived while nobody was there to take them, for the first consumer. */
+  #held: Delivery[] = [];
+  #heldPaused = false;
   #lastTopic: string | undefined;
   #lastTopicBytes: Uint8Array | undefined;
 
@@ -515,12 +556,15 @@ export class MQTTClient {
       if (this.#password.length > 65_535) throw new RangeError("Invalid password: more than 65535 bytes");
     }
     this.#keepalive = checkKeepalive(options.keepalive ?? 60);
+    if (options.callback !== undefined && typeof options.callback !== "function") {
+      throw new TypeError("callback must be a function");
+    }
     this.#callback = options.callback;
     this.#transport = options.transport ?? connectNative;
     this.#policy = normalizePolicy(options.reconnect);
     this.#session = new Session({
-      onMessage: (p) => this.#deliver(p),
-      onError: options.onError ?? defaultOnError,
+      onMessage: (p, rec) => this.#deliver(p, rec),
+      onError: (e) => this.#report(e),
       onClose: (e) => this.#onClose(e),
       clock: options.clock,
       maxPacketSize: options.maxPacketSize,
@@ -529,6 +573,8 @@ export class MQTTClient {
       pingTimeout: options.pingTimeout,
       commandTimeout: options.commandTimeout,
     });
+    // The client reads by itself while connected: handlers, the callback and messages() need no pumping.
+    this.#session.demand(1);
   }
 
   /** Keepalive in seconds (0..65535) sent with the next CONNECT. */
@@ -542,6 +588,16 @@ export class MQTTClient {
   /** Whether the client is connected. */
   get connected(): boolean {
     return this.#session.connected;
+  }
+
+  /**
+   * Where the connection is in its lifecycle: `"idle"` (never connected),
+   * `"connecting"`, `"connected"`, `"reconnect-wait"` (waiting for the
+   * next attempt), `"disconnecting"` or `"closed"` (disconnected, aborted,
+   * or given up; `connect()` may start again).
+   */
+  get state(): ConnectionState {
+    return this.#state;
   }
 
   /** The client identifier. */
@@ -565,13 +621,27 @@ export class MQTTClient {
   }
 
   /**
-   * Set the function called for each received message.
+   * @internal Switch to umqtt.simple's pull model (used by `./umqtt`):
+   * packets are read only while `waitMsg()`, `checkMsg()`, an
+   * acknowledgement or `startLoop()` asks for them.
+   */
+  usePullModel(): void {
+    if (this.#pull) return;
+    this.#pull = true;
+    this.#session.demand(-1);
+  }
+
+  /**
+   * Set the function called for each received message that no per-topic
+   * handler takes. Messages that arrived while there was no consumer at
+   * all are handed to it at once.
    *
    * @param callback The callback.
    */
   setCallback(callback: MessageCallback): void {
     if (typeof callback !== "function") throw new TypeError("callback must be a function");
     this.#callback = callback;
+    this.#drainHeld();
   }
 
   /**
@@ -601,9 +671,19 @@ export class MQTTClient {
   }
 
   /**
-   * Connect to the broker. Resolves to the session-present flag; rejects
-   * with {@linkcode MQTTException} (`code` 1..5) if the broker refuses.
-   * Connecting again closes the current connection first (no DISCONNECT).
+   * Connect to the broker. Resolves to the session-present flag.
+   *
+   * Without `reconnect`, one attempt: it rejects with
+   * {@linkcode MQTTException} (`code` 1..5) if the broker refuses, a
+   * `TimeoutError` or a `ConnectionClosedError` otherwise. With
+   * `reconnect`, network failures, CONNACK timeouts and "server
+   * unavailable" (code 3) are retried with the policy's backoff until it
+   * connects, `maxAttempts` runs out or `signal` aborts; a refusal that
+   * retrying cannot fix (codes 1, 2, 4, 5) rejects at once. Once it has
+   * rejected, nothing retries in the background.
+   *
+   * Connecting again closes the current connection first (no DISCONNECT);
+   * a `disconnect()`, `abort()` or newer `connect()` cancels this one.
    *
    * @param options Clean session, timeout, abort signal.
    * @returns Whether the broker resumed a stored session.
@@ -624,16 +704,180 @@ export class MQTTClient {
     if (this.#clientId === "" && !cleanSession) {
       throw new RangeError("A zero-length client id needs cleanSession: true [MQTT-3.1.3-7]");
     }
-    this.#cancelReconnect();
-    this.#userClosed = false;
-    this.#epoch++; // an automatic reconnect still opening gives way to this connect()
     this.#last = { cleanSession, timeout };
-    const present = await this.#open(cleanSession, timeout, options.signal);
-    this.#onConnected(present, false);
-    return present;
+    this.#attempt = 0;
+    const run = this.#begin("connecting");
+    return await this.#establish(run, options.signal, false, false);
   }
 
-  async #open(cleanSession: boolean, timeout: number, userSignal: AbortSignal | undefined): Promise<boolean> {
+  /**
+   * Reconnect now with the settings of the last `connect()` (clean session
+   * and timeout), resubscribing when the broker has no session. Resolves
+   * to the session-present flag; with `reconnect`, failed attempts are
+   * retried as by `connect()`.
+   *
+   * @returns Whether the broker resumed the session.
+   */
+  async reconnect(): Promise<boolean> {
+    if (!this.#last) throw new ConnectionClosedError("Cannot reconnect: call connect() first");
+    const run = this.#begin("connecting");
+    this.#onReconnectHook(++this.#attempt, this.#session.closedReason ?? new Error("manual reconnect"));
+    return await this.#establish(run, undefined, true, false);
+  }
+
+  /** Take over the lifecycle: a new run owns the state, and the previous run is cancelled. */
+  #begin(state: ConnectionState): Run {
+    const prev = this.#run;
+    const run: Run = { ac: new AbortController() };
+    this.#run = run;
+    this.#state = state;
+    prev?.ac.abort(new ConnectionClosedError(CANCELLED));
+    return run;
+  }
+
+  /**
+   * Connect within `run`, retrying per the reconnect policy. Every await
+   * is followed by a check that `run` still owns the lifecycle, so a
+   * cancelled attempt never touches a newer connection or schedules
+   * anything.
+   */
+  async #establish(
+    run: Run,
+    signal: AbortSignal | undefined,
+    reconnected: boolean,
+    waitFirst: boolean,
+  ): Promise<boolean> {
+    let lastError: Error = this.#session.closedReason ?? new Error("manual reconnect");
+    let wait = waitFirst;
+    for (;;) {
+      try {
+        if (wait) {
+          const p = this.#policy!;
+          if (this.#attempt >= p.maxAttempts) {
+            throw new GiveUp(
+              new ConnectionClosedError(
+                `Gave up ${reconnected ? "reconnecting" : "connecting"} after ${this.#attempt} attempts: ${lastError.message}`,
+                { cause: lastError },
+              ),
+            );
+          }
+          this.#state = "reconnect-wait";
+          await this.#sleep(run, backoffDelay(p, this.#attempt + 1, Math.random()), signal);
+          this.#state = "connecting";
+          this.#onReconnectHook(++this.#attempt, lastError);
+        }
+        const present = await this.#open(run, signal);
+        if (!present && reconnected) await this.#resubscribe();
+        if (this.#run !== run) throw new ConnectionClosedError(CANCELLED);
+        if (!this.#session.connected) {
+          throw this.#session.closedReason ?? new ConnectionClosedError("Connection lost right after CONNACK");
+        }
+        this.#state = "connected";
+        this.#attempt = 0;
+        if (this.#policy) {
+          this.#session.offline = { maxQueued: this.#policy.maxQueued, qos0: this.#policy.offlineQos0 };
+        }
+        try {
+          this.#opts.onConnect?.({ sessionPresent: present, reconnected });
+        } catch (e) {
+          this.#report(e);
+        }
+        return present;
+      } catch (e) {
+        if (this.#run !== run) {
+          throw e instanceof ConnectionClosedError && e.message === CANCELLED
+            ? e
+            : new ConnectionClosedError(CANCELLED, { cause: e });
+        }
+        const err = e instanceof GiveUp ? e.error : e instanceof Error ? e : new Error(String(e));
+        lastError = err;
+        const fatal = e instanceof GiveUp ? err : this.#fatal(err);
+        if (fatal || !this.#policy || signal?.aborted || this.#lossDecision(err) === "stop") {
+          this.#finish(fatal ?? err);
+          throw fatal ?? err;
+        }
+        wait = true;
+      }
+    }
+  }
+
+  /** Sleep on the injected clock; a cancelled run or an aborted signal ends it with a rejection. */
+  #sleep(run: Run, ms: number, signal: AbortSignal | undefined): Promise<void> {
+    const clock = this.#opts.clock ?? systemClock;
+    return new Promise<void>((resolve, reject) => {
+      const done = (): void => {
+        run.ac.signal.removeEventListener("abort", onAbort);
+        signal?.removeEventListener("abort", onAbort);
+      };
+      const onAbort = (): void => {
+        clock.clearTimeout(timer);
+        done();
+        reject(run.ac.signal.aborted ? run.ac.signal.reason : signal!.reason);
+      };
+      const timer = clock.setTimeout(() => {
+        done();
+        resolve();
+      }, ms);
+      if (run.ac.signal.aborted || signal?.aborted) return onAbort();
+      run.ac.signal.addEventListener("abort", onAbort, { once: true });
+      signal?.addEventListener("abort", onAbort, { once: true });
+    });
+  }
+
+  /**
+   * An error that retrying cannot fix, or `null`: a refusal with CONNACK
+   * code 1, 2, 4 or 5, or the same malformed packet twice in a row (a
+   * persistent session would bring it back at every reconnect).
+   */
+  #fatal(err: Error): Error | null {
+    if (err instanceof MQTTException) return FATAL_CODES.has(err.code) ? err : null;
+    const cause = err instanceof ConnectionClosedError && err.cause instanceof MQTTException ? err.cause : null;
+    if (cause) return FATAL_CODES.has(cause.code) ? cause : null;
+    if (!(err instanceof MalformedPacketError)) {
+      this.#lastMalformed = null;
+      return null;
+    }
+    const again = this.#lastMalformed === err.message;
+    this.#lastMalformed = err.message;
+    if (!again) return null;
+    this.#lastMalformed = null;
+    return new MalformedPacketError(
+      `Stopped reconnecting: the same bad packet from the broker ended two connections in a row (${err.message}); ` +
+        `with a persistent session the broker sends it again at every reconnect` +
+        (/exceeds maxPacketSize/.test(err.message) ? ": raise maxPacketSize to receive it" : ""),
+    );
+  }
+
+  #lossDecision(err: Error): LossDecision | void {
+    try {
+      return this.#opts.onConnectionLost?.(err);
+    } catch (e) {
+      this.#report(e);
+      return "recover";
+    }
+  }
+
+  #onReconnectHook(attempt: number, lastError: Error): void {
+    try {
+      this.#opts.onReconnect?.(attempt, lastError);
+    } catch (e) {
+      this.#report(e);
+    }
+  }
+
+  /** The connection is over for good (refused, given up, or lost without `reconnect`). */
+  #finish(error: Error): void {
+    this.#state = "closed";
+    this.#session.offline = null;
+    this.#session.abort(error);
+    this.#session.rejectQueued(error);
+    this.#session.rejectInflight(error);
+    this.#dropHeld();
+    this.#endConsumers(error);
+  }
+
+  async #open(run: Run, userSignal: AbortSignal | undefined): Promise<boolean> {
+    const { cleanSession, timeout } = this.#last!;
     const packet: ConnectPacket = {
       type: "connect",
       clientId: this.#clientId,
@@ -643,16 +887,6 @@ export class MQTTClient {
       username: this.#user,
       password: this.#password,
     };
-    const epoch = this.#epoch;
-    if (this.#session.connected) {
-      // Our own replacement is not a lost connection: no hooks, no automatic reconnect.
-      this.#replacing = true;
-      try {
-        this.#session.abort(new ConnectionClosedError("Connection replaced by a new connect()"));
-      } finally {
-        this.#replacing = false;
-      }
-    }
     this.#session.keepInflightOnDrop = this.#policy !== null && !cleanSession;
     const { user: _user, password: _password, ...where } = this.#endpoint;
     const { host, port } = where;
@@ -664,7 +898,9 @@ export class MQTTClient {
       () => deadline.abort(new TimeoutError(`Cannot connect to ${host}:${port}: timed out after ${timeout} ms`)),
       timeout,
     );
-    const signal = userSignal ? AbortSignal.any([userSignal, deadline.signal]) : deadline.signal;
+    const signals = [run.ac.signal, deadline.signal];
+    if (userSignal) signals.push(userSignal);
+    const signal = AbortSignal.any(signals);
     let transport;
     try {
       const opening = this.#transport({ ...where, signal });
@@ -679,62 +915,20 @@ export class MQTTClient {
         opening.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
       });
     } catch (e) {
-      if (userSignal?.aborted) throw userSignal.reason;
-      if (deadline.signal.aborted) throw deadline.signal.reason;
+      if (signal.aborted) throw signal.reason;
       const msg = e instanceof Error ? e.message : String(e);
       throw new ConnectionClosedError(`Cannot connect to ${host}:${port}: ${msg}`, { cause: e });
     } finally {
       clock.clearTimeout(timer);
     }
-    if (epoch !== this.#epoch) {
-      // disconnect(), abort() or another connect() came while this one was opening.
+    if (this.#run !== run) {
       transport.close();
-      throw new ConnectionClosedError("connect() cancelled by disconnect(), abort() or a newer connect()");
+      throw new ConnectionClosedError(CANCELLED);
     }
     const remaining = Math.max(1, timeout - (clock.now() - started));
-    this.#replacing = true;
-    let opened: Promise<boolean>;
-    try {
-      opened = this.#session.open(transport, packet, remaining, userSignal, timeout);
-    } finally {
-      this.#replacing = false;
-    }
-    return await opened;
-  }
-
-  #onConnected(sessionPresent: boolean, reconnected: boolean): void {
-    this.#attempt = 0;
-    if (this.#policy) {
-      this.#session.offline = { maxQueued: this.#policy.maxQueued, qos0: this.#policy.offlineQos0 };
-    }
-    try {
-      this.#opts.onConnect?.({ sessionPresent, reconnected });
-    } catch (e) {
-      (this.#opts.onError ?? defaultOnError)(e);
-    }
-  }
-
-  /**
-   * Reconnect now with the settings of the last `connect()` (clean session
-   * and timeout), resubscribing when the broker has no session. Resolves
-   * to the session-present flag.
-   *
-   * @returns Whether the broker resumed the session.
-   */
-  async reconnect(): Promise<boolean> {
-    if (!this.#last) throw new ConnectionClosedError("Cannot reconnect: call connect() first");
-    this.#cancelReconnect();
-    this.#userClosed = false;
-    const attempt = ++this.#attempt; // not inside the optional call: it must count without a hook too
-    try {
-      this.#opts.onReconnect?.(attempt, this.#session.closedReason ?? new Error("manual reconnect"));
-    } catch (e) {
-      (this.#opts.onError ?? defaultOnError)(e);
-    }
-    const present = await this.#open(this.#last.cleanSession, this.#last.timeout, undefined);
-    if (!present) await this.#resubscribe();
-    this.#onConnected(present, true);
-    return present;
+    // The deadline is now the session's CONNACK timer; the run and the user's signal still cancel it.
+    const cancel = userSignal ? AbortSignal.any([run.ac.signal, userSignal]) : run.ac.signal;
+    return await this.#session.open(transport, packet, remaining, cancel, timeout);
   }
 
   async #resubscribe(): Promise<void> {
@@ -743,89 +937,61 @@ export class MQTTClient {
     const codes = await this.#session.subscribe(subs.map(([topic, s]) => ({ topic, qos: s.qos })));
     codes.forEach((c, i) => {
       if (c === 0x80) {
-        (this.#opts.onError ?? defaultOnError)(
+        this.#report(
           new MQTTException(0x80, `Resubscribe to ${JSON.stringify(subs[i]![0])} refused by the broker (SUBACK 0x80)`),
         );
       }
     });
   }
 
+  /** The session lost its connection. Only the loss of an established connection is ours to handle here. */
   #onClose(error: Error): void {
-    if (this.#replacing) return;
-    if (this.#userClosed || !this.#last) return this.#endConsumers(null);
-    if (!this.#policy || this.#connecting) {
-      if (!this.#policy) this.#endConsumers(error);
+    if (this.#state !== "connected") return; // attempts, replacements and disconnects are settled by their runs
+    const fatal = this.#fatal(error);
+    if (!this.#policy || fatal) {
+      this.#begin("closed");
+      if (fatal) {
+        this.#finish(fatal);
+        this.#report(fatal);
+      } else {
+        this.#state = "closed";
+        this.#endConsumers(error);
+      }
       return;
     }
-    let decision: LossDecision | void = "recover";
-    try {
-      decision = this.#opts.onConnectionLost?.(error);
-    } catch (e) {
-      (this.#opts.onError ?? defaultOnError)(e);
+    if (this.#lossDecision(error) === "stop") {
+      this.#begin("closed");
+      return this.#finish(error);
     }
-    if (decision === "stop") return this.#giveUp(error);
-    this.#scheduleReconnect(error);
+    const run = this.#begin("reconnect-wait");
+    this.#establish(run, undefined, true, true).catch((e: unknown) => {
+      // Given up (not cancelled): tell the user; pending calls and iterators already have the error.
+      if (this.#run === run) this.#report(e);
+    });
   }
 
-  #scheduleReconnect(lastError: Error): void {
-    const p = this.#policy!;
-    if (this.#attempt >= p.maxAttempts) {
-      return this.#giveUp(
-        new ConnectionClosedError(`Gave up reconnecting after ${this.#attempt} attempts: ${lastError.message}`, {
-          cause: lastError,
-        }),
-      );
+  /**
+   * Send DISCONNECT and close the connection. Pending and queued calls
+   * are rejected at once and `messages()` iterators end; nothing is
+   * written after the DISCONNECT; a reconnect in progress is cancelled.
+   * Resolves when the DISCONNECT is written, or after `timeout` ms if the
+   * broker stops reading (the link is closed either way). A `connect()`
+   * may follow at once, without awaiting this.
+   *
+   * @param options `timeout`: the most time to wait for the DISCONNECT write, in ms (default 5000).
+   */
+  async disconnect(options: { timeout?: number | undefined } = {}): Promise<void> {
+    const timeout = options.timeout ?? 5000;
+    if (typeof timeout !== "number" || !(timeout >= 0)) {
+      throw new RangeError(`timeout must be a number of milliseconds >= 0, got ${show(timeout)}`);
     }
-    const delay = backoffDelay(p, this.#attempt + 1, Math.random());
-    const clock = this.#opts.clock ?? systemClock;
-    this.#reconnectTimer = clock.setTimeout(() => {
-      this.#reconnectTimer = null;
-      // Marked as connecting before reconnect() runs, so its own teardown is not taken for a loss.
-      this.#connecting = Promise.resolve().then(() => this.reconnect());
-      this.#connecting.then(
-        () => {
-          this.#connecting = null;
-        },
-        (e: unknown) => {
-          this.#connecting = null;
-          // Disconnected meanwhile, or a connect() of the user's own won the race: nothing to retry.
-          if (this.#userClosed || this.#session.connected) return;
-          const err = e instanceof Error ? e : new Error(String(e));
-          let decision: LossDecision | void = "recover";
-          try {
-            decision = this.#opts.onConnectionLost?.(err);
-          } catch (he) {
-            (this.#opts.onError ?? defaultOnError)(he);
-          }
-          if (decision === "stop") this.#giveUp(err);
-          else this.#scheduleReconnect(err);
-        },
-      );
-    }, delay);
-  }
-
-  #cancelReconnect(): void {
-    if (this.#reconnectTimer !== null) (this.#opts.clock ?? systemClock).clearTimeout(this.#reconnectTimer);
-    this.#reconnectTimer = null;
-  }
-
-  #giveUp(error: Error): void {
-    this.#cancelReconnect();
+    const run = this.#begin("disconnecting");
     this.#session.offline = null;
-    this.#session.rejectQueued(error);
-    this.#session.rejectInflight(error);
-    this.#endConsumers(error);
-  }
-
-  /** Send DISCONNECT and close the connection. Pending and queued calls are rejected; no reconnect follows. */
-  async disconnect(): Promise<void> {
-    this.#userClosed = true;
-    this.#epoch++;
-    this.#cancelReconnect();
-    this.#session.offline = null;
-    await this.#session.disconnect();
-    this.#session.rejectInflight(new ConnectionClosedError("Disconnected by the client"));
+    this.#dropHeld();
     this.#endConsumers(null);
+    await this.#session.disconnect(timeout); // settles every call synchronously, then waits for the write
+    this.#session.rejectInflight(new ConnectionClosedError("Disconnected by the client"));
+    if (this.#run === run) this.#state = "closed";
   }
 
   /**
@@ -835,13 +1001,12 @@ export class MQTTClient {
    */
   abort(): void {
     const err = new ConnectionClosedError("Connection aborted by the client");
-    this.#userClosed = true;
-    this.#epoch++;
-    this.#cancelReconnect();
+    this.#begin("closed");
     this.#session.offline = null;
     this.#session.abort(err);
     this.#session.rejectQueued(err);
     this.#session.rejectInflight(err); // kept for a reconnect that will not come
+    this.#dropHeld();
     this.#endConsumers(null);
   }
 
@@ -857,7 +1022,9 @@ export class MQTTClient {
   /**
    * Publish a message. QoS 0 resolves once written, QoS 1 on PUBACK,
    * QoS 2 on PUBCOMP. With `reconnect`, publishes made while offline are
-   * queued (bounded) and sent after the reconnect.
+   * queued (bounded) and sent after the reconnect. A `signal` or
+   * `commandTimeout` ends the wait only: a QoS 1/2 message already sent
+   * still completes its flow with the broker.
    *
    * @param topic Topic name (no wildcards).
    * @param msg Payload.
@@ -897,7 +1064,8 @@ export class MQTTClient {
    * Subscribe to a topic filter. Resolves to the QoS the broker granted;
    * rejects with {@linkcode MQTTException} (`code` 0x80) if it refused.
    * With a handler (`subscribe(filter, handler)` or `{ handler }`), the
-   * messages matching the filter go to it instead of the callback.
+   * messages matching the filter go to it instead of the callback, as
+   * they arrive.
    *
    * @param topic Topic filter (`+` and `#` allowed).
    * @param qos Requested QoS, a handler, or options.
@@ -907,7 +1075,6 @@ export class MQTTClient {
    * @example A handler per filter
    * ```ts ignore
    * const granted = await client.subscribe("sensors/+/temp", 1, (msg) => console.log(msg.topic, msg.json()));
-   * client.startLoop(); // the handler now runs as messages arrive
    * ```
    */
   async subscribe(
@@ -926,35 +1093,38 @@ export class MQTTClient {
     const h = opts.handler;
     if (h !== undefined && typeof h !== "function") throw new TypeError("handler must be a function");
     // Registered before SUBSCRIBE goes out: retained messages may follow the SUBACK at once.
-    const before = this.#subs.get(t);
-    this.#setSub(t, { qos: q, handler: h ?? before?.handler });
+    const sub: Sub = { qos: q, handler: h ?? this.#subs.get(t)?.handler, token: ++this.#subToken };
+    this.#setSub(t, sub);
+    if (sub.handler) this.#drainHeld();
     let code: number | undefined;
     try {
       [code] = await this.#session.subscribe([{ topic: t, qos: q }], opts);
     } catch (e) {
-      this.#restoreSub(t, before);
+      this.#subFailed(t, sub);
       throw e;
     }
     if (code === 0x80 || code === undefined) {
-      this.#restoreSub(t, before);
+      this.#subFailed(t, sub);
       throw new MQTTException(0x80, `Subscription to ${JSON.stringify(t)} refused by the broker (SUBACK 0x80)`);
     }
+    this.#granted.set(t, sub);
     return code as QoS;
   }
 
-  #setSub(t: string, s: { qos: QoS; handler: MessageHandler | undefined }): void {
-    const old = this.#subs.get(t);
-    if (old?.handler) this.#handlers--;
+  #setSub(t: string, s: Sub | undefined): void {
+    if (this.#subs.get(t)?.handler) this.#handlers--;
+    if (!s) {
+      this.#subs.delete(t);
+      return;
+    }
     if (s.handler) this.#handlers++;
     this.#subs.set(t, s);
   }
 
-  #restoreSub(t: string, before: { qos: QoS; handler: MessageHandler | undefined } | undefined): void {
-    if (before) this.#setSub(t, before);
-    else {
-      if (this.#subs.get(t)?.handler) this.#handlers--;
-      this.#subs.delete(t);
-    }
+  /** A subscribe failed: restore what the broker last granted, unless a newer call to the same filter owns it now. */
+  #subFailed(t: string, sub: Sub): void {
+    if (this.#subs.get(t) !== sub) return;
+    this.#setSub(t, this.#granted.get(t));
   }
 
   /**
@@ -969,13 +1139,16 @@ export class MQTTClient {
     validateTopicFilter(t);
     encodeUtf8(t, "topic filter");
     await this.#session.unsubscribe([t], options);
-    this.#restoreSub(t, undefined);
+    this.#granted.delete(t);
+    this.#setSub(t, undefined);
   }
 
   /**
-   * Wait for one packet from the broker and process it (messages go to
-   * the handlers and callback). Resolves to the packet's first byte
-   * (`0x30`–`0x3D` for PUBLISH), or `null` for PINGRESP.
+   * Wait for the next packet from the broker to be processed (messages go
+   * to the handlers and callback as always). Resolves to the packet's
+   * first byte (`0x30`–`0x3D` for PUBLISH), or `null` for PINGRESP. A
+   * message that arrived before the call (during a `publish`, say) does
+   * not count: to take messages one by one, iterate `messages()`.
    *
    * @param options Abort signal.
    * @returns First byte, or null.
@@ -985,8 +1158,11 @@ export class MQTTClient {
   }
 
   /**
-   * Process one packet if one has already arrived; otherwise resolve
-   * `null` at once.
+   * Yield to the event loop once (so `while (true) await checkMsg()`
+   * cannot starve the socket), then process one packet if one is waiting
+   * unprocessed; resolves to its first byte, or `null`. The client reads
+   * by itself, so this is mostly `null`: messages reach the handlers,
+   * the callback and `messages()` without it.
    *
    * @returns First byte, or null.
    */
@@ -995,17 +1171,9 @@ export class MQTTClient {
   }
 
   /**
-   * Process packets as they arrive, without `waitMsg()` (Zerynth's
-   * `loop()`). Messages go to the handlers and the callback; a running
-   * `waitMsg()` still resolves on the next packet. Survives reconnects.
-   *
-   * @example Handlers without a receive loop
-   * ```ts ignore
-   * await client.subscribe("alerts/#", (msg) => console.log("alert", msg.text()));
-   * client.startLoop();
-   * // ... later
-   * client.stopLoop();
-   * ```
+   * Kept for compatibility (Zerynth's `loop()`): the client already
+   * processes packets as they arrive, so this changes nothing (under
+   * `./umqtt`'s pull model it starts background reading).
    */
   startLoop(): void {
     if (this.#looping) return;
@@ -1013,7 +1181,7 @@ export class MQTTClient {
     this.#session.demand(1);
   }
 
-  /** Stop the background processing started by {@linkcode startLoop}. */
+  /** Undo {@linkcode startLoop}. */
   stopLoop(): void {
     if (!this.#looping) return;
     this.#looping = false;
@@ -1021,14 +1189,24 @@ export class MQTTClient {
   }
 
   /**
-   * Iterate over received messages. The iterator keeps at most
-   * `bufferSize` messages; when they are not consumed, the client stops
-   * reading from the socket (TCP backpressure) instead of growing memory.
-   * It ends when the client disconnects, and throws if the connection is
-   * lost for good.
+   * Iterate over received messages (matching `filter`, when given: it
+   * filters locally and subscribes to nothing, so call `subscribe` too).
+   * A QoS 1/2 message is acknowledged when the loop takes it, not when it
+   * is buffered. The iterator keeps at most `bufferSize` messages; when
+   * they are not consumed, the client stops reading from the socket (TCP
+   * backpressure). If the client must read on to get an acknowledgement it
+   * waits for itself (a `publish` inside the loop), QoS 1/2 messages go
+   * past the buffer (the broker sends no more than its in-flight window)
+   * and QoS 0 messages that find the buffer full are dropped and reported
+   * to `onError`. Ending the loop (`break`) hands the messages it had not
+   * taken back to the client, for the next consumer. The iterator ends
+   * when the client disconnects, and throws if the connection is lost for
+   * good. Messages that arrived before any consumer existed (right behind
+   * the CONNACK, say) are handed to the first one.
    *
    * @example Consume one subtree
    * ```ts ignore
+   * await client.subscribe("sensors/#", 1);
    * for await (const msg of client.messages({ filter: "sensors/#" })) {
    *   console.log(msg.topic, msg.text());
    * }
@@ -1043,8 +1221,14 @@ export class MQTTClient {
       throw new RangeError(`bufferSize must be an integer >= 1, got ${show(size)}`);
     }
     if (options.filter !== undefined) validateTopicFilter(options.filter);
-    const c = new Consumer(this.#session, size, options.filter, () => this.#consumers.delete(c));
+    const c = new Consumer(this.#session, size, options.filter, {
+      done: () => this.#consumers.delete(c),
+      room: () => this.#drainHeld(),
+      giveBack: (d) => this.#giveBack(d),
+      report: (e) => this.#report(e),
+    });
     this.#consumers.add(c);
+    this.#drainHeld();
     return c;
   }
 
@@ -1052,10 +1236,10 @@ export class MQTTClient {
     for (const c of [...this.#consumers]) c.end(error);
   }
 
-  /** Disconnect if connected (for `await using`). */
+  /** Disconnect unless already closed (for `await using`); cancels a reconnect in progress. */
   async [Symbol.asyncDispose](): Promise<void> {
     this.stopLoop();
-    if (this.#session.closedReason === null || this.#reconnectTimer !== null) await this.disconnect();
+    if (this.#state !== "idle" && this.#state !== "closed") await this.disconnect();
   }
 
   /**
@@ -1089,9 +1273,31 @@ export class MQTTClient {
     };
   }
 
-  #deliver(p: PublishPacket): void {
-    const msg = new Message(p);
-    for (const c of this.#consumers) c.offer(msg);
+  #report(e: unknown): void {
+    (this.#opts.onError ?? defaultOnError)(e);
+  }
+
+  #deliver(p: PublishPacket, rec: Inbound | null): void {
+    const d: Delivery = { msg: new Message(p), rec, taken: false, holders: 0, held: false };
+    if (this.#held.length > 0 && !this.#pull) {
+      // Older messages are still waiting for room: this one queues behind them.
+      this.#hold(d);
+      return this.#drainHeld();
+    }
+    if (!this.#route(d, true) && !this.#pull) this.#hold(d);
+  }
+
+  /**
+   * Hand a message to every consumer that wants it: each `messages()`
+   * iterator whose filter matches, each matching handler, else the
+   * callback. Returns whether anyone took or buffered it. An error thrown
+   * by a handler or the callback is rethrown after everyone had the
+   * message (it then rejects a waiting `waitMsg()` or goes to `onError`).
+   */
+  #route(d: Delivery, live: boolean): boolean {
+    let wanted = false;
+    for (const c of this.#consumers) if (c.offer(d, live)) wanted = true;
+    const msg = d.msg;
     let matched = false;
     let firstError: unknown = undefined;
     if (this.#handlers > 0) {
@@ -1106,9 +1312,136 @@ export class MQTTClient {
         }
       }
     }
-    if (!matched) this.#callback?.(msg);
-    if (firstError !== undefined) throw firstError;
+    if (!matched && this.#callback) {
+      matched = true;
+      try {
+        this.#callback(msg);
+      } catch (e) {
+        firstError ??= e;
+      }
+    }
+    if (matched) d.taken = true;
+    if (firstError !== undefined) {
+      if (d.rec && this.#opts.ackOnCallbackError === false) d.rec.skip = true;
+      throw firstError;
+    }
+    return wanted || matched;
   }
+
+  /** Nobody wants the message yet: keep it (bounded) for the first consumer. */
+  #hold(d: Delivery): void {
+    if (!d.rec && this.#held.length >= HELD_MAX) {
+      this.#report(
+        new Error(
+          `No consumer for ${HELD_MAX} messages: QoS 0 message on ${JSON.stringify(d.msg.topic)} dropped ` +
+            `(set a callback or handler, or iterate messages())`,
+        ),
+      );
+      return;
+    }
+    if (d.rec) this.#session.hold(d.rec);
+    this.#keep(d);
+  }
+
+  /** Put a message (whose claim the caller hands over) in the held queue. */
+  #keep(d: Delivery): void {
+    d.held = true;
+    this.#held.push(d);
+    if (this.#held.length >= HELD_MAX && !this.#heldPaused) {
+      this.#heldPaused = true;
+      this.#session.pause(1);
+    }
+  }
+
+  /** A consumer appeared: hand it the messages nobody took. */
+  #drainHeld(): void {
+    if (this.#held.length === 0) return;
+    const held = this.#held;
+    this.#held = [];
+    for (const d of held) {
+      d.held = false;
+      let taken: boolean;
+      try {
+        taken = this.#route(d, false);
+      } catch (e) {
+        taken = true;
+        this.#report(e);
+      }
+      if (!taken) {
+        d.held = true;
+        this.#held.push(d);
+      } else if (d.rec) this.#session.release(d.rec);
+    }
+    this.#unpauseHeld();
+  }
+
+  /** An iterator ended without taking `d`: keep it for the next consumer, unless someone else has it. */
+  #giveBack(d: Delivery): void {
+    if (d.taken || d.holders > 0 || d.held || this.#pull) {
+      if (d.rec) this.#session.release(d.rec);
+      return;
+    }
+    this.#keep(d);
+  }
+
+  #dropHeld(): void {
+    const held = this.#held;
+    this.#held = [];
+    for (const d of held) if (d.rec) this.#session.release(d.rec, false);
+    this.#unpauseHeld();
+  }
+
+  #unpauseHeld(): void {
+    if (this.#heldPaused && this.#held.length < HELD_MAX) {
+      this.#heldPaused = false;
+      this.#session.pause(-1);
+    }
+  }
+}
+
+/** Ends `connect()`/`reconnect()` runs that a newer run replaced. */
+const CANCELLED = "connect() cancelled by disconnect(), abort() or a newer connect()";
+/** CONNACK refusals that retrying cannot fix: protocol version, identifier, credentials, authorization. */
+const FATAL_CODES: ReadonlySet<number> = new Set([1, 2, 4, 5]);
+/** Messages kept for the first consumer before the client stops reading. */
+const HELD_MAX = 100;
+
+/** One connect, reconnect or disconnect run: a newer run aborts it. */
+interface Run {
+  readonly ac: AbortController;
+}
+
+/** A subscription as the client keeps it (for handlers and resubscription). */
+interface Sub {
+  qos: QoS;
+  handler: MessageHandler | undefined;
+  /** Which subscribe() call wrote it. */
+  token: number;
+}
+
+/** A received message on its way to consumers, with its acknowledgement. */
+interface Delivery {
+  msg: Message;
+  rec: Inbound | null;
+  /** A handler, the callback or an iterator's loop has had it. */
+  taken: boolean;
+  /** Iterators holding it in their buffer. */
+  holders: number;
+  /** In the client's held queue. */
+  held: boolean;
+}
+
+/** Wraps an error that ends the retry loop as it is. */
+class GiveUp {
+  constructor(readonly error: Error) {}
+}
+
+interface ConsumerHooks {
+  done(): void;
+  /** The loop took a message: held messages may fit now. */
+  room(): void;
+  giveBack(d: Delivery): void;
+  report(e: unknown): void;
 }
 
 /** A `messages()` iterator: a bounded buffer that pauses the session when full. */
@@ -1116,45 +1449,67 @@ class Consumer implements AsyncIterableIterator<Message> {
   #session: Session;
   #size: number;
   #filter: string | undefined;
-  #buf: Message[] = [];
+  #buf: Delivery[] = [];
   /** Pending `next()` calls, oldest first (a caller may ask for several at once). */
   #waiters: { resolve(r: IteratorResult<Message>): void; reject(e: Error): void }[] = [];
   #paused = false;
   #done = false;
   #error: Error | null = null;
-  #onDone: () => void;
+  #hooks: ConsumerHooks;
 
-  constructor(session: Session, size: number, filter: string | undefined, onDone: () => void) {
+  constructor(session: Session, size: number, filter: string | undefined, hooks: ConsumerHooks) {
     this.#session = session;
     this.#size = size;
     this.#filter = filter;
-    this.#onDone = onDone;
+    this.#hooks = hooks;
     session.demand(1);
   }
 
-  offer(msg: Message): void {
-    if (this.#done) return;
-    if (this.#filter !== undefined && !topicMatches(this.#filter, msg.topic)) return;
+  /**
+   * Take or buffer `d` if it matches; false when it is not for this
+   * iterator, or (`live` false: from the held queue) when it is full.
+   */
+  offer(d: Delivery, live: boolean): boolean {
+    if (this.#done) return false;
+    if (this.#filter !== undefined && !topicMatches(this.#filter, d.msg.topic)) return false;
     const w = this.#waiters.shift();
     if (w) {
-      w.resolve({ value: msg, done: false });
-      return;
+      d.taken = true;
+      w.resolve({ value: d.msg, done: false });
+      return true;
     }
-    this.#buf.push(msg);
+    if (this.#buf.length >= this.#size && !live) return false;
+    if (this.#buf.length >= this.#size && !d.rec) {
+      // Only while the client reads on for an acknowledgement of its own: QoS 0 has no window to bound it.
+      this.#hooks.report(
+        new Error(
+          `messages() buffer full (bufferSize ${this.#size}): QoS 0 message on ${JSON.stringify(d.msg.topic)} dropped`,
+        ),
+      );
+      return true;
+    }
+    d.holders++;
+    if (d.rec) this.#session.hold(d.rec);
+    this.#buf.push(d);
     if (this.#buf.length >= this.#size && !this.#paused) {
       this.#paused = true;
       this.#session.pause(1);
     }
+    return true;
   }
 
   next(): Promise<IteratorResult<Message>> {
-    const m = this.#buf.shift();
-    if (m) {
+    const d = this.#buf.shift();
+    if (d) {
+      d.holders--;
+      d.taken = true;
+      if (d.rec) this.#session.release(d.rec);
       if (this.#paused && this.#buf.length < this.#size) {
         this.#paused = false;
         this.#session.pause(-1);
       }
-      return Promise.resolve({ value: m, done: false });
+      this.#hooks.room();
+      return Promise.resolve({ value: d.msg, done: false });
     }
     if (this.#error) return Promise.reject(this.#error);
     if (this.#done) return Promise.resolve({ value: undefined, done: true });
@@ -1181,12 +1536,16 @@ class Consumer implements AsyncIterableIterator<Message> {
       this.#session.pause(-1);
     }
     this.#session.demand(-1);
-    this.#onDone();
+    this.#hooks.done();
   }
 
   return(): Promise<IteratorResult<Message>> {
     if (!this.#done) this.#finish();
-    this.#buf = [];
+    // Messages the loop never took go back to the client, for the next consumer.
+    for (const d of this.#buf.splice(0)) {
+      d.holders--;
+      this.#hooks.giveBack(d);
+    }
     for (const w of this.#waiters.splice(0)) w.resolve({ value: undefined, done: true });
     return Promise.resolve({ value: undefined, done: true });
   }
@@ -1256,7 +1615,5 @@ function checkKeepalive(ka: unknown): number {
 }
 
 function defaultOnError(error: unknown): void {
-  const g = globalThis as { reportError?: (e: unknown) => void };
-  if (g.reportError) g.reportError(error);
-  else console.error(error);
+  console.error(error);
 }

@@ -26,8 +26,14 @@ import type { Transport } from "./transport/types.ts";
 
 /** Options for {@linkcode Session}. */
 export interface SessionOptions {
-  /** Called for every PUBLISH delivered (once per message for QoS 2). */
-  onMessage: (packet: PublishPacket) => void;
+  /**
+   * Called for every PUBLISH delivered (once per message for QoS 2). For
+   * QoS 1/2, `inbound` is the message's acknowledgement: it is sent when
+   * `onMessage` has returned and every {@linkcode Session.hold} on it was
+   * matched by a {@linkcode Session.release}, in the order the messages
+   * arrived [MQTT-4.6.0-2].
+   */
+  onMessage: (packet: PublishPacket, inbound: Inbound | null) => void;
   /** Called with errors nobody is waiting for (a throwing callback outside `waitMsg`). */
   onError?: ((error: unknown) => void) | undefined;
   /** Called once each time a connection ends, with the reason. */
@@ -46,7 +52,8 @@ export interface SessionOptions {
    */
   maxPacketSize?: number | undefined;
   /**
-   * Send PINGREQ automatically when nothing was sent for `keepalive` seconds.
+   * Send PINGREQ automatically when nothing was sent, or nothing was
+   * received, for `keepalive` seconds.
    *
    * @default {true}
    */
@@ -97,12 +104,30 @@ export interface CallOptions {
   /**
    * Aborts the call: it rejects with the signal's reason (an `Error`
    * naming the call if the reason is not an `Error`). A QoS 1/2
-   * message already sent is then abandoned (its packet id is freed and a
-   * late acknowledgement ignored); the broker may still deliver it. When
-   * absent, only `commandTimeout` (if set) or a lost connection ends the
-   * wait.
+   * message already sent is not abandoned: only the caller stops waiting.
+   * The session keeps its packet id and finishes the flow (PUBREL after
+   * PUBREC, a DUP resend on resume) [MQTT-4.4.0-1], so its slot stays
+   * taken until the broker acknowledges it. When absent, only
+   * `commandTimeout` (if set) or a lost connection ends the wait.
    */
   signal?: AbortSignal | undefined;
+}
+
+/**
+ * A received QoS 1/2 message whose PUBACK/PUBREC is not sent yet: it goes
+ * out once nobody holds the message any more, in arrival order.
+ */
+export interface Inbound {
+  /** The packet identifier to acknowledge. */
+  readonly id: number;
+  /** 1 (PUBACK) or 2 (PUBREC). */
+  readonly qos: 1 | 2;
+  /** The connection it arrived on; acknowledgements of a closed connection are void. */
+  readonly gen: number;
+  /** Consumers still holding it (the dispatch itself counts as one). */
+  claims: number;
+  /** Released without acknowledgement (the callback threw and `ackOnCallbackError` is off). */
+  skip: boolean;
 }
 
 interface Waiter<T> {
@@ -115,7 +140,14 @@ interface Outgoing {
   /** "publish": waiting for PUBACK/PUBREC; "pubrel": PUBREL sent, waiting for PUBCOMP. */
   state: "publish" | "pubrel";
   waiter: Waiter<void> | null;
+  /** Acknowledgements received on the connection when this was last (re)sent. */
+  ackMark: number;
+  /** Connections in a row that the broker closed without acknowledging anything after this was sent. */
+  drops: number;
 }
+
+/** The broker closed this many connections in a row right after a message: it is refused, not unlucky. */
+const POISON_DROPS = 3;
 
 interface Pending {
   kind: "subscribe" | "unsubscribe";
@@ -179,6 +211,13 @@ export class Session {
   #openClean = true;
   #maxInflight: number;
   #commandTimeout: number;
+  /** Connection generation: bumped by each open(), so stale acknowledgements are void. */
+  #gen = 0;
+  /** Received QoS 1/2 messages awaiting acknowledgement, in arrival order. */
+  #acks: Inbound[] = [];
+  #lastReceived = 0;
+  /** Acknowledgements (PUBACK, PUBREC, PUBCOMP) received on the current connection. */
+  #acksReceived = 0;
   /** Keep unacknowledged QoS 1/2 publishes (and their callers waiting) across a lost connection. */
   keepInflightOnDrop = false;
   /** Always keep unacknowledged publishes across drops (umqtt.robust's retrying client). */
@@ -324,6 +363,10 @@ export class Session {
     }
     const bytes = encodeConnect(connect);
     this.#transport = transport;
+    this.#gen++;
+    this.#acks = [];
+    this.#acksReceived = 0;
+    for (const o of this.#outgoing.values()) o.ackMark = -1; // not sent on this connection (yet)
     this.#decoder = new PacketDecoder({ maxPacketSize: this.#opts.maxPacketSize ?? DEFAULT_MAX_PACKET });
     this.#closed = null;
     this.#eof = null;
@@ -334,10 +377,13 @@ export class Session {
       this.#connack = { resolve, reject };
     });
     const timer = this.#clock.setTimeout(() => {
-      this.#fail(new TimeoutError(`No CONNACK within ${totalMs} ms`));
+      this.#fail(new TimeoutError(`No CONNACK within ${totalMs} ms`), transport);
     }, timeoutMs);
     const onAbort = (): void =>
-      this.#fail(signal?.reason instanceof Error ? signal.reason : new ConnectionClosedError("connect() aborted"));
+      this.#fail(
+        signal?.reason instanceof Error ? signal.reason : new ConnectionClosedError("connect() aborted"),
+        transport,
+      );
     signal?.addEventListener("abort", onAbort, { once: true });
     let ack: Packet;
     try {
@@ -349,23 +395,37 @@ export class Session {
       signal?.removeEventListener("abort", onAbort);
     }
     if (ack.type !== "connack") throw new MalformedPacketError("Expected CONNACK");
-    if (ack.returnCode !== 0) {
-      const err = new MQTTException(ack.returnCode);
+    if (ack.returnCode !== 0) throw new MQTTException(ack.returnCode);
+    return ack.sessionPresent;
+  }
+
+  /**
+   * The CONNACK arrived: settle the session before any packet behind it in
+   * the same read is handled, so resends go first, in their original
+   * order, then the offline queue, then whatever a callback publishes
+   * [MQTT-4.6.0-1].
+   */
+  #onConnack(p: Packet & { type: "connack" }, c: Waiter<Packet>): void {
+    if (p.returnCode !== 0) {
+      const err = new MQTTException(p.returnCode);
       this.#fail(
         new ConnectionClosedError(`Not connected: the broker refused the connection (${err.message})`, { cause: err }),
       );
-      throw err;
+      c.resolve(p);
+      return;
     }
-    this.#persistent = !connect.cleanSession;
-    if (connect.cleanSession) {
+    // Forget received QoS 2 ids before any PUBLISH in the same read is handled, if the session is new.
+    if (this.#openClean || !p.sessionPresent) this.#incomingQos2.clear();
+    this.#persistent = !this.#openClean;
+    if (this.#openClean) {
       this.#dropOutgoing(new ConnectionClosedError("Session discarded by connect({ cleanSession: true })"));
     } else {
-      this.#resend(ack.sessionPresent);
+      this.#resend(p.sessionPresent);
     }
+    this.#lastReceived = this.#clock.now();
     this.#armKeepalive();
     this.#flushQueue();
-    this.#kick();
-    return ack.sessionPresent;
+    c.resolve(p);
   }
 
   #resend(sessionPresent: boolean): void {
@@ -380,6 +440,7 @@ export class Session {
         this.#send(encodePacket({ type: "pubrel", packetId: id })).catch(() => {});
       } else {
         o.packet.dup = true;
+        o.ackMark = this.#acksReceived;
         this.#send(encodePublish(o.packet)).catch(() => {});
       }
     }
@@ -412,8 +473,8 @@ export class Session {
   /**
    * Publish. QoS 0 resolves once written; QoS 1 on PUBACK; QoS 2 on
    * PUBCOMP. If the call times out or is aborted after the message was
-   * sent, the message is abandoned: its id is freed and a late
-   * acknowledgement is ignored.
+   * sent, only the caller stops waiting: the message keeps its packet id
+   * and the session completes its flow.
    *
    * @param packet The PUBLISH (its `packetId` and `dup` are set here).
    * @param topicBytes The topic's UTF-8 bytes, if already encoded.
@@ -518,7 +579,7 @@ export class Session {
     const id = this.#allocId();
     packet.packetId = id;
     const bytes = encodePublish(packet, topicBytes);
-    const entry: Outgoing = { packet, state: "publish", waiter: null };
+    const entry: Outgoing = { packet, state: "publish", waiter: null, ackMark: this.#acksReceived, drops: 0 };
     const done = new Promise<void>((resolve, reject) => {
       entry.waiter = { resolve, reject };
     });
@@ -526,11 +587,9 @@ export class Session {
     this.#send(bytes).catch(() => {});
     this.#kick();
     if (!options?.signal && this.#commandTimeout === 0) return done;
+    // Timed out or aborted: the caller stops waiting, the session still finishes the flow [MQTT-4.4.0-1].
     return this.#guard(done, `${packet.qos === 1 ? "PUBACK" : "PUBCOMP"} for packet id ${id}`, options, () => {
-      if (this.#outgoing.get(id) === entry) {
-        this.#outgoing.delete(id);
-        this.#releaseSlots();
-      }
+      if (this.#outgoing.get(id) === entry) entry.waiter = null;
     });
   }
 
@@ -686,14 +745,18 @@ export class Session {
 
   /**
    * Like {@linkcode waitPacket} when a whole packet is already received;
-   * otherwise resolves `null` at once (umqtt's `check_msg()`).
+   * otherwise resolves `null` (umqtt's `check_msg()`). It always yields
+   * to the event loop first (one macrotask), so a polling loop does not
+   * starve the socket and the timers.
    *
    * @returns First byte or null.
    */
-  checkPacket(): Promise<number | null> {
+  async checkPacket(): Promise<number | null> {
+    // Yield to the event loop (a macrotask), so `while (true) await checkMsg()` lets sockets and timers run.
+    await new Promise<void>((resolve) => setTimeout(resolve, 0));
     if (this.#decoder.hasPacket() && this.#paused === 0) return this.waitPacket();
-    if (this.#closed) return Promise.reject(this.#closed);
-    return Promise.resolve(null);
+    if (this.#closed) throw this.#closed;
+    return null;
   }
 
   #processOneNow(): Promise<number | null> {
@@ -708,21 +771,29 @@ export class Session {
   }
 
   /**
-   * Send DISCONNECT and close. Pending calls are rejected; the offline
-   * queue is rejected too.
+   * Send DISCONNECT and close. Pending calls are rejected at once, the
+   * offline queue too, and nothing is written after the DISCONNECT
+   * [MQTT-3.14.4-2]. The session lets go of the link at once (a new
+   * `open()` may follow right away); the link itself is closed when the
+   * DISCONNECT is written or after `timeoutMs`, whichever comes first.
+   *
+   * @param timeoutMs Most time to wait for the DISCONNECT write.
    */
-  async disconnect(): Promise<void> {
+  async disconnect(timeoutMs = 5000): Promise<void> {
     const err = new ConnectionClosedError("Disconnected by the client");
     this.rejectQueued(err);
-    if (this.#closed || !this.#transport) return;
     const t = this.#transport;
-    this.#closing = err; // anything called from now on would follow the DISCONNECT: refuse it
-    try {
-      await this.#send(encodePacket({ type: "disconnect" }));
-    } catch {
-      // The link is already gone; closing is all that is left.
-    }
-    this.#fail(err, true);
+    if (this.#closed || !t) return;
+    this.#closing = err;
+    const sent = this.#send(encodePacket({ type: "disconnect" }));
+    this.#fail(err, t, { releaseInflight: true, keepOpen: true });
+    this.#transport = null;
+    let timer: unknown = null;
+    await Promise.race([
+      sent.catch(() => {}),
+      new Promise<void>((resolve) => (timer = this.#clock.setTimeout(resolve, timeoutMs))),
+    ]);
+    this.#clock.clearTimeout(timer);
     t.close();
   }
 
@@ -800,6 +871,7 @@ export class Session {
       return this.#closed ?? new ConnectionClosedError("Connection closed");
     }
     const err = new ConnectionClosedError(`Connection lost while writing: ${errText(e)}`, { cause: e });
+    this.#lostByBroker = true;
     this.#fail(err);
     return err;
   }
@@ -811,8 +883,10 @@ export class Session {
       this.#kaTimer = null;
       if (this.#closed) return;
       const now = this.#clock.now();
+      // Idle is the longer of "nothing sent" and "nothing received" (a half-open link receives nothing).
       // A clock that went backwards counts as idle: an early PINGREQ is harmless, a late one is not.
-      const idle = now < this.#lastSent ? this.#keepaliveMs : now - this.#lastSent;
+      const since = Math.min(this.#lastSent, this.#lastReceived);
+      const idle = now < since ? this.#keepaliveMs : now - since;
       if (idle >= this.#keepaliveMs) {
         this.#sendKeepalivePing();
         this.#kaTimer = this.#clock.setTimeout(check, this.#keepaliveMs);
@@ -891,21 +965,27 @@ export class Session {
         } catch (e) {
           if (this.#transport === t) {
             this.#eof = new ConnectionClosedError(`Connection lost: ${errText(e)}`, { cause: e });
+            this.#lostByBroker = true;
           }
           continue;
         }
         if (this.#transport !== t) return;
         if (chunk === null) {
           this.#eof = new ConnectionClosedError("Connection closed by the broker");
+          this.#lostByBroker = true;
           if (this.#connack || this.#demand === 0 || !this.#mayProcess) this.#fail(this.#eof);
           continue;
         }
+        if (this.#connack && this.#decoder.buffered === 0 && chunk.length > 0 && !MQTT_FIRST_BYTE(chunk[0]!)) {
+          throw new MalformedPacketError(`Expected CONNACK, got ${describeBytes(chunk)} (is this an MQTT port?)`);
+        }
+        this.#lastReceived = this.#clock.now();
         this.#decoder.feed(chunk);
         // Bytes arriving while a PINGRESP is awaited (it may be behind a large message).
         if (this.#pingDeadline !== null) this.#receivedWhilePinging += chunk.length;
       }
     } catch (e) {
-      if (this.#transport === t) this.#fail(e instanceof Error ? e : new Error(String(e)));
+      if (this.#transport === t) this.#fail(e instanceof Error ? e : new Error(String(e)), t);
     } finally {
       if (this.#readingOn === t) this.#readingOn = null;
       // Demand may have arrived while the last read was in flight.
@@ -939,9 +1019,7 @@ export class Session {
         );
       }
       this.#connack = null;
-      // Forget received QoS 2 ids before any PUBLISH in the same read is handled, if the session is new.
-      if (p.returnCode === 0 && (this.#openClean || !p.sessionPresent)) this.#incomingQos2.clear();
-      c.resolve(p);
+      this.#onConnack(p, c);
       return;
     }
     switch (p.type) {
@@ -956,12 +1034,14 @@ export class Session {
             `Got ${p.type.toUpperCase()} for packet id ${p.packetId}, which was sent with QoS ${o.packet.qos}`,
           );
         }
+        this.#acksReceived++;
         this.#outgoing.delete(p.packetId);
         o.waiter?.resolve();
         this.#releaseSlots();
         return;
       }
       case "pubrec": {
+        this.#acksReceived++;
         const o = this.#outgoing.get(p.packetId);
         if (o && o.packet.qos !== 2) {
           throw new MalformedPacketError(`Got PUBREC for packet id ${p.packetId}, which was sent with QoS 1`);
@@ -1001,23 +1081,83 @@ export class Session {
 
   #onPublish(p: PublishPacket): void {
     const id = p.packetId;
-    if (p.qos === 2 && id !== undefined) {
-      if (this.#incomingQos2.has(id)) {
-        // A repeat before PUBREL: acknowledge again, deliver once.
-        this.#send(encodePacket({ type: "pubrec", packetId: id })).catch(() => {});
-        return;
-      }
-      this.#incomingQos2.add(id);
+    if (p.qos === 0 || id === undefined) return this.#opts.onMessage(p, null);
+    if (p.qos === 2 && this.#incomingQos2.has(id)) {
+      // A repeat before PUBREL: acknowledge again (in order), deliver once.
+      this.#acks.push({ id, qos: 2, gen: this.#gen, claims: 0, skip: false });
+      return this.#flushAcks();
     }
+    if (p.qos === 2) this.#incomingQos2.add(id);
+    const rec: Inbound = { id, qos: p.qos, gen: this.#gen, claims: 1, skip: false };
+    this.#acks.push(rec);
     try {
-      this.#opts.onMessage(p);
-    } catch (e) {
-      // Not handled, so not acknowledged (as umqtt.simple): the broker delivers it again after a reconnect.
-      if (p.qos === 2 && id !== undefined) this.#incomingQos2.delete(id);
-      throw e;
+      this.#opts.onMessage(p, rec);
+    } finally {
+      this.release(rec);
     }
-    if (p.qos === 1) this.#send(encodePacket({ type: "puback", packetId: id! })).catch(() => {});
-    else if (p.qos === 2) this.#send(encodePacket({ type: "pubrec", packetId: id! })).catch(() => {});
+  }
+
+  /**
+   * Keep a received message unacknowledged until a matching
+   * {@linkcode release} (a consumer buffered it).
+   *
+   * @param rec The message's acknowledgement.
+   */
+  hold(rec: Inbound): void {
+    if (rec.gen === this.#gen && rec.claims > 0) rec.claims++;
+  }
+
+  /**
+   * Let go of a received message; when nobody holds it any more its
+   * PUBACK/PUBREC is sent, after those of every message that arrived
+   * before it. A message of a connection that has ended is not
+   * acknowledged (the broker sends it again on a persistent session).
+   *
+   * @param rec The message's acknowledgement.
+   * @param ack `false` to release it without acknowledging (a QoS 2 id is then forgotten, so a redelivery is delivered).
+   */
+  release(rec: Inbound, ack = true): void {
+    if (rec.gen !== this.#gen || rec.claims <= 0) return;
+    if (!ack) rec.skip = true;
+    if (--rec.claims === 0) this.#flushAcks();
+  }
+
+  #flushAcks(): void {
+    const acks = this.#acks;
+    while (acks.length > 0 && acks[0]!.claims === 0) {
+      const r = acks.shift()!;
+      if (r.skip) {
+        if (r.qos === 2) this.#incomingQos2.delete(r.id);
+        continue;
+      }
+      this.#send(encodePacket({ type: r.qos === 1 ? "puback" : "pubrec", packetId: r.id })).catch(() => {});
+    }
+  }
+
+  #lostByBroker = false;
+
+  /**
+   * The broker closed the link: if it acknowledged nothing since the
+   * oldest unacknowledged PUBLISH was (re)sent, that message may be what
+   * it refuses (too large for it, say). After POISON_DROPS such closes in
+   * a row it is taken out of the session and its caller told, so a
+   * persistent session does not resend it, and reconnect, forever.
+   */
+  #countDrop(): void {
+    for (const [id, o] of this.#outgoing) {
+      if (o.state !== "publish" || o.ackMark < 0) return;
+      o.drops = this.#acksReceived === o.ackMark ? o.drops + 1 : 0;
+      if (o.drops < POISON_DROPS) return;
+      this.#outgoing.delete(id);
+      const err = new ConnectionClosedError(
+        `The broker closed the connection ${o.drops} times in a row right after PUBLISH to ` +
+          `${JSON.stringify(o.packet.topic)} (packet id ${id}, ${o.packet.payload.length} bytes payload) without ` +
+          `acknowledging it: dropped from the session (is it over the broker's maximum packet size?)`,
+      );
+      if (o.waiter) o.waiter.reject(err);
+      else this.#opts.onError?.(err);
+      return;
+    }
   }
 
   #releaseSlots(): void {
@@ -1033,11 +1173,21 @@ export class Session {
    * reconnect will resend them (`keepInflightOnDrop`, `alwaysKeepInflight`),
    * unless `releaseInflight` (a deliberate disconnect) says otherwise.
    */
-  #fail(error: Error, releaseInflight = false): void {
+  #fail(
+    error: Error,
+    transport?: Transport | null,
+    opts: { releaseInflight?: boolean; keepOpen?: boolean } = {},
+  ): void {
+    // A timer or abort of an earlier connection must not close a newer one.
+    if (transport && transport !== this.#transport) return;
     if (this.#closed && !this.#connack) return;
+    const releaseInflight = opts.releaseInflight ?? false;
     this.#closed = error;
     this.#clearKeepalive();
-    this.#transport?.close();
+    if (!opts.keepOpen) this.#transport?.close();
+    this.#acks = [];
+    if (this.#lostByBroker) this.#countDrop();
+    this.#lostByBroker = false;
     const c = this.#connack;
     this.#connack = null;
     c?.reject(error);
@@ -1053,6 +1203,23 @@ export class Session {
     for (const w of waiters) w(error);
     this.#opts.onClose?.(error);
   }
+}
+
+/** Whether a byte can start a packet a broker sends (fixed header flags included). */
+function MQTT_FIRST_BYTE(b: number): boolean {
+  return (b >= 0x30 && b <= 0x3d) || b === 0x20 || b === 0x40 || b === 0x50 || b === 0x62 || b === 0x70 ||
+    b === 0x90 || b === 0xb0 || b === 0xd0;
+}
+
+/** The first bytes of a chunk, as text when they read as text (an HTTP or SSH banner), else as hex. */
+function describeBytes(chunk: Uint8Array): string {
+  const head = chunk.subarray(0, 32);
+  const printable = head.every((b) => (b >= 0x20 && b < 0x7f) || b === 0x0a || b === 0x0d || b === 0x09);
+  if (printable) {
+    const text = String.fromCharCode(...head).replace(/[\r\n\t].*$/s, "");
+    return `'${text}${chunk.length > text.length ? "..." : ""}'`;
+  }
+  return `bytes ${Array.from(head.subarray(0, 8), (b) => b.toString(16).padStart(2, "0")).join(" ")}`;
 }
 
 function errText(e: unknown): string {

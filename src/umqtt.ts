@@ -144,7 +144,11 @@ export class MQTTClient {
       autoKeepalive: false,
       transport: ssl_params.transport,
       callback: (m) => this.#cb?.(m.topicBytes, m.payload),
+      // umqtt.simple sends the PUBACK only after the callback returned.
+      ackOnCallbackError: false,
     });
+    // umqtt.simple's pull model: packets are read only inside wait_msg(), check_msg() and acknowledgement waits.
+    this.#c.usePullModel();
   }
 
   /** @internal The engine under this shim (used by `./robust`). */

@@ -163,15 +163,29 @@ test("checkMsg() resolves null at once and writes nothing when nothing arrived",
   assert.deepEqual(t.writtenHex, []);
 });
 
-test("checkMsg() processes one received PUBLISH and returns its first byte", async () => {
+test("messages reach the callback without checkMsg(), which then finds nothing left", async () => {
   const { client, t, messages } = await connected();
   t.receive("30050001746869" + "30050001746a6b");
   await flush();
-  assert.equal(await client.checkMsg(), 0x30);
-  assert.equal(messages.length, 1);
-  assert.equal(await client.checkMsg(), 0x30);
-  assert.equal(await client.checkMsg(), null);
   assert.deepEqual(messages.map((m) => m.text()), ["hi", "jk"]);
+  assert.equal(await client.checkMsg(), null);
+});
+
+test("checkMsg() yields to the event loop, so a polling loop lets timers and sockets run", async () => {
+  const { client, t, messages } = await connected();
+  let fired = false;
+  setTimeout(() => {
+    fired = true;
+    t.receive("30050001746869");
+  }, 0);
+  let i = 0;
+  while (!fired && i < 1000) {
+    await client.checkMsg();
+    i++;
+  }
+  assert.equal(fired, true, `the timer never ran in ${i} checkMsg() calls`);
+  await flush();
+  assert.deepEqual(messages.map((m) => m.text()), ["hi"]);
 });
 
 test("an inbound QoS 1 PUBLISH is acknowledged with PUBACK after the callback returns", async () => {

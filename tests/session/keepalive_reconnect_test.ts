@@ -4,7 +4,7 @@ import { ConnectionClosedError, MQTTClient, TimeoutError } from "../../mod.ts";
 import { backoffDelay } from "../../src/client.ts";
 import { autoAnswer, FakeClock, fakeFactory, flush } from "../_fake.ts";
 
-test("automatic keepalive sends PINGREQ after keepalive seconds of not sending, even while only receiving", async () => {
+test("automatic keepalive pings after keepalive seconds without sending, and after keepalive seconds without receiving", async () => {
   const clock = new FakeClock();
   const f = fakeFactory((t) => autoAnswer(t, 0));
   const client = new MQTTClient("ka", "h", { transport: f, clock, keepalive: 10, callback: () => {} });
@@ -17,12 +17,12 @@ test("automatic keepalive sends PINGREQ after keepalive seconds of not sending, 
   await clock.advance(1);
   assert.deepEqual(t.takeWritten(), ["c000"]);
   await clock.advance(5_000);
-  await client.publish("a", "x"); // sending resets the timer
+  await client.publish("a", "x"); // sending alone does not postpone it: nothing was received since the PINGRESP at 10 s
   t.takeWritten();
-  await clock.advance(9_999);
+  await clock.advance(4_999);
   assert.deepEqual(t.writtenHex, []);
   await clock.advance(1);
-  assert.deepEqual(t.takeWritten(), ["c000"]);
+  assert.deepEqual(t.takeWritten(), ["c000"], "a half-open link is probed though the client keeps sending");
   assert.equal(client.connected, true);
   await client.disconnect();
   assert.equal(clock.pending, 0, "no timers left after disconnect");
@@ -54,7 +54,7 @@ test("keepalive 0 sends no PINGREQ, and the umqtt shim never pings on its own", 
   assert.equal(clock.pending, 0);
 });
 
-test("commandTimeout rejects an unacknowledged publish with TimeoutError and frees its packet id", async () => {
+test("commandTimeout rejects the wait for an unacknowledged publish but keeps its packet id until the late PUBACK", async () => {
   const clock = new FakeClock();
   const f = fakeFactory((t) => autoAnswer(t, 0, { acks: false }));
   const client = new MQTTClient("ct", "h", { transport: f, clock, keepalive: 0, commandTimeout: 3_000 });
@@ -63,13 +63,14 @@ test("commandTimeout rejects an unacknowledged publish with TimeoutError and fre
   const check = assert.rejects(p, (e: Error) => e instanceof TimeoutError && /PUBACK for packet id 1/.test(e.message));
   await clock.advance(3_000);
   await check;
-  assert.equal(client.inflight, 0);
+  assert.equal(client.inflight, 1, "the broker may hold the id [MQTT-2.3.1-3]: it stays in flight");
   assert.equal(client.connected, true, "a timed-out call leaves the session usable");
-  f.transports[0]!.receive("40020001"); // late PUBACK is ignored
+  f.transports[0]!.receive("40020001"); // the late PUBACK completes the flow
   await client.ping();
+  assert.equal(client.inflight, 0);
 });
 
-test("an aborted publish sends nothing when aborted before, and frees its id when aborted after sending", async () => {
+test("an aborted publish sends nothing when aborted before, and keeps its id until acknowledged when aborted after sending", async () => {
   const f = fakeFactory((t) => autoAnswer(t, 0, { acks: false }));
   const client = new MQTTClient("ab", "h", { transport: f, keepalive: 0 });
   await client.connect();
@@ -85,6 +86,9 @@ test("an aborted publish sends nothing when aborted before, and frees its id whe
   assert.equal(t.writtenHex.length, 1);
   after.abort(new Error("user gave up"));
   await assert.rejects(p, /user gave up/);
+  assert.equal(client.inflight, 1);
+  t.receive("40020001");
+  await flush();
   assert.equal(client.inflight, 0);
   const w = new AbortController();
   const wp = client.waitMsg({ signal: w.signal });
