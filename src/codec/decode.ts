@@ -200,8 +200,8 @@ export function _useGrammar<P>(
   useGrammar(decoder as PacketDecoder<unknown>, header, body);
 }
 
-/** What is wrong with a packet's first byte, or `null` if nothing. */
-function headerError(first: number): string | null {
+/** What is wrong with a packet's first byte, or `null` if nothing (MQTT 3.1.1). */
+export function headerError(first: number): string | null {
   const type = first >> 4;
   const flags = first & 0x0f;
   if (type === 0 || type === 15) {
