@@ -989,8 +989,10 @@ export class MQTTClient {
     this.#session.offline = null;
     this.#dropHeld();
     this.#endConsumers(null);
-    await this.#session.disconnect(timeout); // settles every call synchronously, then waits for the write
+    const closing = this.#session.disconnect(timeout); // settles every call synchronously, then waits for the write
+    // Publishes kept for a reconnect that will not come (this connection only: a connect() may follow at once).
     this.#session.rejectInflight(new ConnectionClosedError("Disconnected by the client"));
+    await closing;
     if (this.#run === run) this.#state = "closed";
   }
 

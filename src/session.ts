@@ -976,8 +976,9 @@ export class Session {
           if (this.#connack || this.#demand === 0 || !this.#mayProcess) this.#fail(this.#eof);
           continue;
         }
-        if (this.#connack && this.#decoder.buffered === 0 && chunk.length > 0 && !MQTT_FIRST_BYTE(chunk[0]!)) {
-          throw new MalformedPacketError(`Expected CONNACK, got ${describeBytes(chunk)} (is this an MQTT port?)`);
+        if (this.#connack && this.#decoder.buffered === 0) {
+          const other = otherProtocol(chunk);
+          if (other) throw new MalformedPacketError(`Expected CONNACK, got ${other}`);
         }
         this.#lastReceived = this.#clock.now();
         this.#decoder.feed(chunk);
@@ -1205,21 +1206,25 @@ export class Session {
   }
 }
 
-/** Whether a byte can start a packet a broker sends (fixed header flags included). */
-function MQTT_FIRST_BYTE(b: number): boolean {
-  return (b >= 0x30 && b <= 0x3d) || b === 0x20 || b === 0x40 || b === 0x50 || b === 0x62 || b === 0x70 ||
-    b === 0x90 || b === 0xb0 || b === 0xd0;
-}
-
-/** The first bytes of a chunk, as text when they read as text (an HTTP or SSH banner), else as hex. */
-function describeBytes(chunk: Uint8Array): string {
-  const head = chunk.subarray(0, 32);
-  const printable = head.every((b) => (b >= 0x20 && b < 0x7f) || b === 0x0a || b === 0x0d || b === 0x09);
-  if (printable) {
-    const text = String.fromCharCode(...head).replace(/[\r\n\t].*$/s, "");
-    return `'${text}${chunk.length > text.length ? "..." : ""}'`;
+/**
+ * What answered instead of an MQTT broker, when the first bytes say so
+ * plainly: text (an HTTP, SSH or SMTP banner) or a TLS record; `null`
+ * when they may be MQTT (the decoder then names any problem).
+ */
+function otherProtocol(chunk: Uint8Array): string | null {
+  if (chunk.length < 3 || chunk[0] === 0x20) return null;
+  if (chunk[0]! >= 0x14 && chunk[0]! <= 0x17 && chunk[1] === 0x03) {
+    return "a TLS record (is this a TLS port? use mqtts:// or the tls option)";
   }
-  return `bytes ${Array.from(head.subarray(0, 8), (b) => b.toString(16).padStart(2, "0")).join(" ")}`;
+  const head = chunk.subarray(0, 48);
+  const n = Math.min(head.length, 4);
+  for (let i = 0; i < n; i++) if (head[i]! < 0x20 || head[i]! >= 0x7f) return null;
+  let text = "";
+  for (const b of head) {
+    if (b < 0x20 || b >= 0x7f) break;
+    text += String.fromCharCode(b);
+  }
+  return `'${text}${chunk.length > text.length ? "..." : ""}' (is this an MQTT port?)`;
 }
 
 function errText(e: unknown): string {

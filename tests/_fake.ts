@@ -46,6 +46,13 @@ export class FakeTransport implements Transport {
     });
   }
 
+  /**
+   * Backpressure: while true, each write is recorded but its promise stays
+   * pending until {@linkcode releaseWrites} (the peer stopped reading).
+   */
+  holdWrites = false;
+  #held: (() => void)[] = [];
+
   write(bytes: Uint8Array): Promise<void> | void {
     if (this.failWrites) return Promise.reject(this.failWrites);
     if (this.closed) return Promise.reject(new Error("write after close"));
@@ -55,17 +62,30 @@ export class FakeTransport implements Transport {
       else this.#writeWaiters.push(w);
     }
     this.onWrite?.(bytes);
+    if (this.holdWrites) return new Promise<void>((resolve) => this.#held.push(resolve));
+  }
+
+  /** Let the held writes complete (the peer reads again) and stop holding new ones. */
+  releaseWrites(): void {
+    this.holdWrites = false;
+    for (const r of this.#held.splice(0)) r();
+  }
+
+  /** Writes still held back by {@linkcode holdWrites}. */
+  get heldWrites(): number {
+    return this.#held.length;
   }
 
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.#held.splice(0); // a closed socket never completes its queued writes
     const r = this.#reader;
     this.#reader = null;
     r?.resolve(null);
   }
 
-  /** Deliver bytes from the "broker" (hex string or bytes). */
+  /** Deliver bytes from the "broker" (hex string or bytes); several packets may go in one chunk. */
   receive(data: Uint8Array | string): void {
     const b = typeof data === "string" ? hex(data) : data;
     this.#push(b);
