@@ -15,8 +15,11 @@
  * | `kill-after=MS`         | it runs until stopped: ended once every `expect` appeared, or after MS ms            |
  * | `interrupt-after=MS`    | `sh`: each `umqtt` command gets SIGINT after MS ms and must exit 0                   |
  * | `timeout=MS`            | hard limit for a block that ends by itself (default 20000)                           |
+ * | `allow-stderr`          | output on stderr is expected (otherwise any makes the run fail)                      |
  *
- * Without `kill-after` a block must exit 0 by itself within the timeout.
+ * Without `kill-after` a block must exit 0 by itself within the timeout. In
+ * every case it must print nothing on stderr (an error logged by
+ * `onError`, an unhandled rejection, a warning) unless `allow-stderr`.
  *
  * @module
  */
@@ -48,9 +51,20 @@ export interface Plan {
   killAfter?: number;
   interruptAfter?: number;
   timeout: number;
+  allowStderr: boolean;
 }
 
-const KEYS = new Set(["skip", "reason", "prelude", "expect", "seed", "kill-after", "interrupt-after", "timeout"]);
+const KEYS = new Set([
+  "skip",
+  "reason",
+  "prelude",
+  "expect",
+  "seed",
+  "kill-after",
+  "interrupt-after",
+  "timeout",
+  "allow-stderr",
+]);
 
 function ms(key: string, v: string | true, errors: string[]): number | undefined {
   const n = typeof v === "string" && /^\d+$/.test(v) ? Number(v) : NaN;
@@ -71,12 +85,13 @@ export function planFor(block: CodeBlock): { plan: Plan; errors: string[] } | nu
   const id = `${block.file}:${block.line}`;
   if (!lang) return null;
   const errors: string[] = [];
-  const plan: Plan = { id, block, lang, expects: [], seeds: [], timeout: 20_000 };
+  const plan: Plan = { id, block, lang, expects: [], seeds: [], timeout: 20_000, allowStderr: false };
   let skip = false;
   let reason: string | undefined;
   for (const { key, value } of block.marker) {
     if (!KEYS.has(key)) errors.push(`unknown marker item "${key}"`);
     else if (key === "skip") skip = true;
+    else if (key === "allow-stderr") plan.allowStderr = true;
     else if (key === "reason") reason = String(value);
     else if (key === "prelude") {
       const table = lang === "sh" ? SH_PRELUDES : TS_PRELUDES;
@@ -280,6 +295,7 @@ export async function runPlan(plan: Plan, port: number): Promise<Outcome> {
           why = `stdout lacks ${missing.map((e) => JSON.stringify(e)).join(", ")}` +
             (stoppedByUs ? ` (ended after ${limit} ms)` : "");
         }
+        if (!why && stderr !== "" && !plan.allowStderr) why = "it printed on stderr (mark allow-stderr if expected)";
         resolve({ ok: why === "", why, code, signal, stdout, stderr, ms: Date.now() - t0, program });
       };
       child.once("error", (e) => finish(null, null, e));
