@@ -21,7 +21,8 @@ for (const [name, v] of Object.entries({ UmqttClient, RobustClient, encodePacket
 await using client = new MQTTClient(`recipe-${Date.now()}`, url);
 await client.connect();
 await client.subscribe("recipe/#", 1);
+const messages = client.messages(); // before publishing: messages() sees what arrives from now on
 await client.publish("recipe/hello", `from ${VERSION}`, { qos: 1 });
-const msg = await client.messages().next();
+const msg = await messages.next();
 if (msg.done || msg.value.text() !== `from ${VERSION}`) throw new Error(`Round trip failed: ${JSON.stringify(msg)}`);
 console.log(`recipe ok: ${msg.value.topic} ${msg.value.text()}`);

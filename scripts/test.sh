@@ -4,7 +4,9 @@
 #   2. installs mosquitto, socat, openssl, g++ and Chromium from Debian if missing (needs root);
 #   3. runs every tier on Deno and on Bun, the firmware host tests, the emulated HIL bench
 #      and the quality gates (fmt, lint, type check, doc lint, JSR dry run);
-#   4. ends with one "N passed, N failed" line totalling everything.
+#   4. clones HEAD into an empty temp dir and runs the Deno-only tests, the JSR dry run and
+#      the README's checkout recipes there (.ci/clean_clone.sh);
+#   5. ends with one "N passed, N failed" line totalling everything.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export NO_COLOR=1 FORCE_COLOR=0 DENO_NO_UPDATE_CHECK=1
@@ -139,6 +141,18 @@ gate "codec purity: src/codec type-checks without the Deno namespace" "$DENO" ch
 gate "deno doc --lint" "$DENO" doc --lint "${DOC_ENTRIES[@]}"
 gate "deno test --doc" "$DENO" test --doc -A "${DOC_ENTRIES[@]}" src/codec/
 gate "deno publish --dry-run" "$DENO" publish --dry-run --allow-dirty
+
+# --- 3f. clean clone: the Deno-only path and the README's checkout recipes ------------------
+# A fresh `git clone` of HEAD into an empty temp dir (no ../shared, no node_modules): the
+# README's Deno-only `deno test -A` and `deno publish --dry-run` there, then the Deno `links`
+# and Bun tsconfig `paths` recipes and the CLI, run from apps beside the clone.
+if [ -f .ci/clean_clone.sh ]; then
+  say "clean clone: Deno alone, deno publish --dry-run, README recipes"
+  timeout 1500 bash .ci/clean_clone.sh "$DENO" "$BUN" 2>&1 | tee "$OUT/clean_clone.log"
+  rc=${PIPESTATUS[0]}
+  line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$OUT/clean_clone.log" | tail -1)
+  add_counts "clean clone" "$(echo "$line" | grep -oE '^[0-9]+')" "$(echo "$line" | grep -oE '[0-9]+ failed' | grep -oE '[0-9]+')" "$rc"
+fi
 
 say "summary"
 if [ ${#SUITES_FAILED[@]} -gt 0 ]; then echo "failing: ${SUITES_FAILED[*]}"; fi
