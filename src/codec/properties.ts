@@ -407,11 +407,20 @@ interface Entry {
 
 // [id, key, name, wire type, rule, places, places where it may repeat, spec reference]
 const TABLE: readonly (readonly [number, keyof Properties, string, number, number, number, number, string])[] = [
-  [0x01, "payloadFormatIndicator", "Payload Format Indicator", BYTE, ZERO_ONE, PUBLISH | WILL, 0, "§3.3.2.3.2"],
-  [0x02, "messageExpiryInterval", "Message Expiry Interval", U32, ANY, PUBLISH | WILL, 0, "§3.3.2.3.3"],
-  [0x03, "contentType", "Content Type", STRING, ANY, PUBLISH | WILL, 0, "§3.3.2.3.9"],
-  [0x08, "responseTopic", "Response Topic", STRING, ANY, PUBLISH | WILL, 0, "§3.3.2.3.5"],
-  [0x09, "correlationData", "Correlation Data", BINARY, ANY, PUBLISH | WILL, 0, "§3.3.2.3.6"],
+  [
+    0x01,
+    "payloadFormatIndicator",
+    "Payload Format Indicator",
+    BYTE,
+    ZERO_ONE,
+    PUBLISH | WILL,
+    0,
+    "(MQTT 5.0 §3.3.2.3.2)",
+  ],
+  [0x02, "messageExpiryInterval", "Message Expiry Interval", U32, ANY, PUBLISH | WILL, 0, "(MQTT 5.0 §3.3.2.3.3)"],
+  [0x03, "contentType", "Content Type", STRING, ANY, PUBLISH | WILL, 0, "(MQTT 5.0 §3.3.2.3.9)"],
+  [0x08, "responseTopic", "Response Topic", STRING, ANY, PUBLISH | WILL, 0, "(MQTT 5.0 §3.3.2.3.5)"],
+  [0x09, "correlationData", "Correlation Data", BINARY, ANY, PUBLISH | WILL, 0, "(MQTT 5.0 §3.3.2.3.6)"],
   [
     0x0b,
     "subscriptionIdentifiers",
@@ -420,7 +429,7 @@ const TABLE: readonly (readonly [number, keyof Properties, string, number, numbe
     NON_ZERO,
     PUBLISH | SUBSCRIBE,
     PUBLISH,
-    "§3.8.2.1.2",
+    "(MQTT 5.0 §3.8.2.1.2)",
   ],
   [
     0x11,
@@ -430,17 +439,44 @@ const TABLE: readonly (readonly [number, keyof Properties, string, number, numbe
     ANY,
     CONNECT | CONNACK | DISCONNECT,
     0,
-    "§3.1.2.11.2",
+    "(MQTT 5.0 §3.1.2.11.2)",
   ],
-  [0x12, "assignedClientIdentifier", "Assigned Client Identifier", STRING, ANY, CONNACK, 0, "§3.2.2.3.7"],
-  [0x13, "serverKeepAlive", "Server Keep Alive", U16, ANY, CONNACK, 0, "§3.2.2.3.14"],
-  [0x15, "authenticationMethod", "Authentication Method", STRING, ANY, CONNECT | CONNACK | AUTH, 0, "§3.1.2.11.9"],
-  [0x16, "authenticationData", "Authentication Data", BINARY, ANY, CONNECT | CONNACK | AUTH, 0, "§3.1.2.11.10"],
-  [0x17, "requestProblemInformation", "Request Problem Information", BYTE, FLAG, CONNECT, 0, "§3.1.2.11.7"],
-  [0x18, "willDelayInterval", "Will Delay Interval", U32, ANY, WILL, 0, "§3.1.3.2.2"],
-  [0x19, "requestResponseInformation", "Request Response Information", BYTE, FLAG, CONNECT, 0, "§3.1.2.11.6"],
-  [0x1a, "responseInformation", "Response Information", STRING, ANY, CONNACK, 0, "§3.2.2.3.15"],
-  [0x1c, "serverReference", "Server Reference", STRING, ANY, CONNACK | DISCONNECT, 0, "§3.2.2.3.16"],
+  [0x12, "assignedClientIdentifier", "Assigned Client Identifier", STRING, ANY, CONNACK, 0, "(MQTT 5.0 §3.2.2.3.7)"],
+  [0x13, "serverKeepAlive", "Server Keep Alive", U16, ANY, CONNACK, 0, "(MQTT 5.0 §3.2.2.3.14)"],
+  [
+    0x15,
+    "authenticationMethod",
+    "Authentication Method",
+    STRING,
+    ANY,
+    CONNECT | CONNACK | AUTH,
+    0,
+    "(MQTT 5.0 §3.1.2.11.9)",
+  ],
+  [
+    0x16,
+    "authenticationData",
+    "Authentication Data",
+    BINARY,
+    ANY,
+    CONNECT | CONNACK | AUTH,
+    0,
+    "(MQTT 5.0 §3.1.2.11.10)",
+  ],
+  [0x17, "requestProblemInformation", "Request Problem Information", BYTE, FLAG, CONNECT, 0, "(MQTT 5.0 §3.1.2.11.7)"],
+  [0x18, "willDelayInterval", "Will Delay Interval", U32, ANY, WILL, 0, "(MQTT 5.0 §3.1.3.2.2)"],
+  [
+    0x19,
+    "requestResponseInformation",
+    "Request Response Information",
+    BYTE,
+    FLAG,
+    CONNECT,
+    0,
+    "(MQTT 5.0 §3.1.2.11.6)",
+  ],
+  [0x1a, "responseInformation", "Response Information", STRING, ANY, CONNACK, 0, "(MQTT 5.0 §3.2.2.3.15)"],
+  [0x1c, "serverReference", "Server Reference", STRING, ANY, CONNACK | DISCONNECT, 0, "(MQTT 5.0 §3.2.2.3.16)"],
   [
     0x1f,
     "reasonString",
@@ -449,16 +485,25 @@ const TABLE: readonly (readonly [number, keyof Properties, string, number, numbe
     ANY,
     CONNACK | ACKS | SUBACK | UNSUBACK | DISCONNECT | AUTH,
     0,
-    "§3.2.2.3.9",
+    "(MQTT 5.0 §3.2.2.3.9)",
   ],
-  [0x21, "receiveMaximum", "Receive Maximum", U16, NON_ZERO, CONNECT | CONNACK, 0, "§3.1.2.11.3"],
-  [0x22, "topicAliasMaximum", "Topic Alias Maximum", U16, ANY, CONNECT | CONNACK, 0, "§3.1.2.11.5"],
-  [0x23, "topicAlias", "Topic Alias", U16, NON_ZERO, PUBLISH, 0, "[MQTT-3.3.2-8]"],
-  [0x24, "maximumQos", "Maximum QoS", BYTE, ZERO_ONE, CONNACK, 0, "§3.2.2.3.4"],
-  [0x25, "retainAvailable", "Retain Available", BYTE, FLAG, CONNACK, 0, "§3.2.2.3.5"],
-  [0x26, "userProperties", "User Property", PAIR, ANY, ALL, ALL, "§3.1.2.11.8"],
-  [0x27, "maximumPacketSize", "Maximum Packet Size", U32, NON_ZERO, CONNECT | CONNACK, 0, "§3.1.2.11.4"],
-  [0x28, "wildcardSubscriptionAvailable", "Wildcard Subscription Available", BYTE, FLAG, CONNACK, 0, "§3.2.2.3.11"],
+  [0x21, "receiveMaximum", "Receive Maximum", U16, NON_ZERO, CONNECT | CONNACK, 0, "(MQTT 5.0 §3.1.2.11.3)"],
+  [0x22, "topicAliasMaximum", "Topic Alias Maximum", U16, ANY, CONNECT | CONNACK, 0, "(MQTT 5.0 §3.1.2.11.5)"],
+  [0x23, "topicAlias", "Topic Alias", U16, NON_ZERO, PUBLISH, 0, "(MQTT 5.0 §3.3.2.3.4) [MQTT-3.3.2-8]"],
+  [0x24, "maximumQos", "Maximum QoS", BYTE, ZERO_ONE, CONNACK, 0, "(MQTT 5.0 §3.2.2.3.4)"],
+  [0x25, "retainAvailable", "Retain Available", BYTE, FLAG, CONNACK, 0, "(MQTT 5.0 §3.2.2.3.5)"],
+  [0x26, "userProperties", "User Property", PAIR, ANY, ALL, ALL, "(MQTT 5.0 §3.1.2.11.8)"],
+  [0x27, "maximumPacketSize", "Maximum Packet Size", U32, NON_ZERO, CONNECT | CONNACK, 0, "(MQTT 5.0 §3.1.2.11.4)"],
+  [
+    0x28,
+    "wildcardSubscriptionAvailable",
+    "Wildcard Subscription Available",
+    BYTE,
+    FLAG,
+    CONNACK,
+    0,
+    "(MQTT 5.0 §3.2.2.3.11)",
+  ],
   [
     0x29,
     "subscriptionIdentifiersAvailable",
@@ -467,9 +512,18 @@ const TABLE: readonly (readonly [number, keyof Properties, string, number, numbe
     FLAG,
     CONNACK,
     0,
-    "§3.2.2.3.12",
+    "(MQTT 5.0 §3.2.2.3.12)",
   ],
-  [0x2a, "sharedSubscriptionAvailable", "Shared Subscription Available", BYTE, FLAG, CONNACK, 0, "§3.2.2.3.13"],
+  [
+    0x2a,
+    "sharedSubscriptionAvailable",
+    "Shared Subscription Available",
+    BYTE,
+    FLAG,
+    CONNACK,
+    0,
+    "(MQTT 5.0 §3.2.2.3.13)",
+  ],
 ];
 
 const BY_ID: (Entry | undefined)[] = [];
@@ -522,7 +576,7 @@ export function readVarint(r: Reader, end: number, what: string): number {
   } catch {
     throw new MalformedPacketError(`${r.name} ${what} is longer than 4 bytes [MQTT-1.5.5]`);
   }
-  if (v === null) throw new MalformedPacketError(`${r.name} ${what} overruns the packet`);
+  if (v === null) throw new MalformedPacketError(`${r.name} is too short for its ${what}`);
   r.o += v[1];
   return v[0];
 }
@@ -578,7 +632,7 @@ export function readProperties(r: Reader, place: number): Properties | undefined
     }
     const prev = out[e.key];
     if (prev !== undefined && (e.repeat & (1 << place)) === 0) {
-      throw new MalformedPacketError(`${w} property ${label(e)} must not appear more than once (MQTT 5.0 ${e.cite})`);
+      throw new MalformedPacketError(`${w} property ${label(e)} must not appear more than once ${e.cite}`);
     }
     let v: number | string | Uint8Array | UserProperty;
     switch (e.type) {
@@ -615,9 +669,9 @@ export function readProperties(r: Reader, place: number): Properties | undefined
     }
     if (e.rule !== ANY && typeof v === "number") {
       if (e.rule === NON_ZERO) {
-        if (v === 0) throw new MalformedPacketError(`${w} property ${label(e)} must not be 0 (MQTT 5.0 ${e.cite})`);
+        if (v === 0) throw new MalformedPacketError(`${w} property ${label(e)} must not be 0 ${e.cite}`);
       } else if (v > 1) {
-        throw new MalformedPacketError(`${w} property ${label(e)} must be 0 or 1, got ${v} (MQTT 5.0 ${e.cite})`);
+        throw new MalformedPacketError(`${w} property ${label(e)} must be 0 or 1, got ${v} ${e.cite}`);
       } else if (e.rule === FLAG) {
         out[e.key] = v === 1;
         continue;
@@ -661,9 +715,7 @@ function intRange(e: Entry, v: unknown, max: number, w: string): number {
   const min = e.rule === NON_ZERO ? 1 : 0;
   if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) {
     throw new RangeError(
-      `Cannot encode ${w} property "${e.key}": expected an integer in ${min}..${max}, got ${
-        show(v)
-      } (MQTT 5.0 ${e.cite})`,
+      `Cannot encode ${w} property "${e.key}": expected an integer in ${min}..${max}, got ${show(v)} ${e.cite}`,
     );
   }
   return v;
@@ -705,7 +757,7 @@ export function prepareProperties(
       if (!Array.isArray(v)) throw new TypeError(`Cannot encode ${w} property "${key}": expected an array`);
       if (v.length > 1 && (e.repeat & (1 << place)) === 0) {
         throw new RangeError(
-          `Cannot encode ${w} property "${key}": at most one ${e.name} is allowed there (MQTT 5.0 ${e.cite})`,
+          `Cannot encode ${w} property "${key}": at most one ${e.name} is allowed there ${e.cite}`,
         );
       }
       for (const item of v as unknown[]) {
