@@ -22,13 +22,14 @@
  * ```ts ignore
  * import { MQTTClient } from "jsr:@umqtt/client";
  *
- * await using client = new MQTTClient("my-app", "mqtt://127.0.0.1:1883", {
- *   callback: (msg) => console.log(msg.topic, msg.text()),
- * });
+ * await using client = new MQTTClient("my-app", "mqtt://127.0.0.1:1883");
  * await client.connect();
  * await client.subscribe("greetings/#", 1);
  * await client.publish("greetings/world", "hello", { qos: 1 });
- * await client.waitMsg(); // prints: greetings/world hello
+ * for await (const msg of client.messages()) {
+ *   console.log(msg.topic, msg.text()); // greetings/world hello
+ *   break;
+ * }
  * ```
  *
  * @module
@@ -36,9 +37,9 @@
 export { MQTTClient } from "./src/client.ts";
 export type {
   ClientOptions,
+  ConnectionState,
   ConnectOptions,
   Data,
-  ConnectionState,
   LossDecision,
   MessageCallback,
   MessageHandler,

@@ -471,26 +471,26 @@ export interface PublishOptions extends CallOptions {
  * plus QoS 2, automatic keepalive, persistent sessions, reconnect, async
  * iteration and per-topic handlers.
  *
- * Receiving, all on one dispatch path:
- * - pull, as in umqtt: packets are processed while a call waits for the
- *   network (`waitMsg()`, or an acknowledgement inside `publish`/`subscribe`);
- *   `checkMsg()` processes one already received packet or returns `null`;
- * - `startLoop()`: process every packet as it arrives, without pumping;
- * - `for await (const msg of client.messages())`, with a bounded buffer:
- *   when it is full the client stops reading the socket;
- * - `subscribe(filter, { handler })`: every message goes to each matching
- *   handler; messages no handler matched go to the callback.
+ * Receiving: the client reads by itself while connected, and every
+ * message goes, as it arrives, to each `messages()` iterator whose filter
+ * matches, to each matching per-topic handler, and to the callback when
+ * no handler matched. A message nobody wants yet is kept (up to 100) for
+ * the first consumer. QoS 1/2 messages are acknowledged once every
+ * consumer that took them let go (a callback returned, an iterator's loop
+ * took it), in arrival order. `waitMsg()` waits for the next packet to be
+ * processed; `checkMsg()` yields to the event loop.
  *
  * @example Publish and receive against a local broker
  * ```ts ignore
  * import { MQTTClient } from "./client.ts";
- * await using client = new MQTTClient("demo", "127.0.0.1", {
- *   callback: (msg) => console.log(msg.topic, msg.text()),
- * });
+ * await using client = new MQTTClient("demo", "127.0.0.1");
  * await client.connect();
  * await client.subscribe("demo/#", 1);
  * await client.publish("demo/hello", "world", { qos: 1 });
- * await client.waitMsg();
+ * for await (const msg of client.messages()) {
+ *   console.log(msg.topic, msg.text()); // demo/hello world
+ *   break;
+ * }
  * ```
  */
 export class MQTTClient {
@@ -756,7 +756,9 @@ export class MQTTClient {
           if (this.#attempt >= p.maxAttempts) {
             throw new GiveUp(
               new ConnectionClosedError(
-                `Gave up ${reconnected ? "reconnecting" : "connecting"} after ${this.#attempt} attempts: ${lastError.message}`,
+                `Gave up ${
+                  reconnected ? "reconnecting" : "connecting"
+                } after ${this.#attempt} attempts: ${lastError.message}`,
                 { cause: lastError },
               ),
             );

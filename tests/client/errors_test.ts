@@ -236,7 +236,7 @@ test("a failing write rejects the call and closes the connection", async () => {
   assert.equal(client.connected, false);
 });
 
-test("publish() quotes a string qos in its error, so \"1\" is not mistaken for 1", async () => {
+test('publish() quotes a string qos in its error, so "1" is not mistaken for 1', async () => {
   await rejectsWritingNothing(
     (c) => c.publish("t", "x", { qos: "1" as unknown as QoS }),
     "RangeError",

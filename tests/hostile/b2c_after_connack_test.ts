@@ -18,7 +18,9 @@ for (const split of [false, true]) {
   for (const qos of [0, 1, 2] as const) {
     test(`a QoS ${qos} PUBLISH behind the CONNACK (${split ? "two writes" : "one write"}) reaches messages() and is acknowledged`, async () => {
       const h = await startHostile();
-      const publish = qos === 0 ? "30 0d 00 07 70 75 62 2f 71 6f 73 6d 65 73 73" : `3${qos * 2} 0f 00 07 70 75 62 2f 71 6f 73 00 0d 6d 65 73 73`;
+      const publish = qos === 0
+        ? "30 0d 00 07 70 75 62 2f 71 6f 73 6d 65 73 73"
+        : `3${qos * 2} 0f 00 07 70 75 62 2f 71 6f 73 00 0d 6d 65 73 73`;
       try {
         const c = new MQTTClient("b2c", "127.0.0.1", { port: h.port, keepalive: 0 });
         const connecting = c.connect({ timeout: GUARD });

@@ -90,8 +90,7 @@ test("bug 2: resends go first, in order, before a publish made by a callback for
     };
   });
   const replies: Promise<void>[] = [];
-  let client!: MQTTClient;
-  client = new MQTTClient("b2", "h", {
+  const client: MQTTClient = new MQTTClient("b2", "h", {
     transport: f,
     keepalive: 0,
     reconnect: { minDelay: 1, jitter: 0 },

@@ -5,7 +5,7 @@ import type { Socket } from "node:net";
 import { MQTTClient } from "../../mod.ts";
 
 test(
-  "reconnect backoff against a broker that answers every CONNECT with \"server unavailable\" keeps the connection rate bounded",
+  'reconnect backoff against a broker that answers every CONNECT with "server unavailable" keeps the connection rate bounded',
   { timeout: 30_000 },
   async () => {
     const arrivals: number[] = [];
