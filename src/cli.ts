@@ -99,6 +99,7 @@ async function run(args: string[], rt: Runtime): Promise<number> {
       rt.stderr(enc.encode(`umqtt ${command}: ${e.message}\nRun "umqtt ${command} --help" for the options.\n`));
       return 2;
     }
+    if (rt.quiet) return 1;
     let msg = e instanceof Error ? e.message : String(e);
     if (e instanceof Error && e.cause instanceof Error && !msg.includes(e.cause.message)) {
       msg += ` (${e.cause.message})`;

@@ -33,6 +33,8 @@ export const CONNECTION_OPTIONS: OptionSpec[] = [
   { key: "willPayload", names: ["--will-payload"], value: true },
   { key: "willQos", names: ["--will-qos"], value: true },
   { key: "willRetain", names: ["--will-retain"], value: false },
+  { key: "debug", names: ["-d", "--debug"], value: false },
+  { key: "quiet", names: ["--quiet"], value: false },
   { key: "help", names: ["--help"], value: false },
 ];
 
@@ -40,7 +42,9 @@ export const CONNECTION_OPTIONS: OptionSpec[] = [
 export const CONNECTION_HELP = `Connection:
   -h, --host HOST          broker host (default 127.0.0.1)
   -p, --port PORT          broker port (default 1883, or 8883 with TLS)
-  -L, --url URL            mqtt[s]://[user[:password]@]host[:port]/topic
+  -L, --url URL            mqtt[s]://[user[:password]@]host[:port]/topic, or
+                           ws[s]://[user[:password]@]host[:port]/path (MQTT over
+                           WebSocket; the path is the WebSocket path, topics need -t)
   -u, --username USER      user name
   -P, --pw PASSWORD        password (needs -u)
   -i, --id ID              client id (default umqtt-<command>-<random>)
@@ -48,6 +52,8 @@ export const CONNECTION_HELP = `Connection:
   -c, --disable-clean-session
                            keep the session on the broker (needs -i)
   -V, --protocol-version V only mqttv311 (MQTT 3.1.1) is supported
+  -d, --debug              print every packet sent and received (as mosquitto -d)
+  --quiet                  do not print error messages (the exit status still tells)
 TLS:
   --tls                    connect with TLS, trusting the system CAs
   --cafile FILE            trust the CA certificate(s) in FILE (PEM; implies --tls)
@@ -64,6 +70,8 @@ Last will:
 export interface ConnectionSettings {
   /** Broker host (`-h`, or the host of `-L`); 127.0.0.1 by default. */
   host: string;
+  /** For a `ws://`/`wss://` `-L` URL: the WebSocket path (`/mqtt`); undefined for raw MQTT. */
+  websocketPath: string | undefined;
   /** Broker port (`-p`, or the port of `-L`); 1883, or 8883 with TLS, by default. */
   port: number;
   /** User name (`-u`, or from `-L`). */
@@ -84,6 +92,8 @@ export interface ConnectionSettings {
   tls: TlsOptions | undefined;
   /** Last will from `--will-*`, if `--will-topic` was given. */
   will: { topic: string; payload: string; qos: QoS; retain: boolean } | undefined;
+  /** `-d`: print each packet as mosquitto's clients do. */
+  debug: boolean;
 }
 
 /**
@@ -102,6 +112,8 @@ export function qosOption(opt: { name: string; value: string }): QoS {
 /** The parts of an `-L` URL. */
 export interface UrlParts {
   tls: boolean;
+  /** For `ws:`/`wss:`: the WebSocket path (at least `/`); undefined for `mqtt:`/`mqtts:`. */
+  websocketPath: string | undefined;
   host: string;
   port: number | undefined;
   user: string | undefined;
@@ -110,23 +122,33 @@ export interface UrlParts {
 }
 
 /**
- * Parse `mqtt[s]://[user[:password]@]host[:port][/topic]`. The topic is
- * taken verbatim (so `#` and `+` work); credentials are percent-decoded.
+ * Parse `mqtt[s]://[user[:password]@]host[:port][/topic]` or
+ * `ws[s]://[user[:password]@]host[:port][/path]`. The topic is taken
+ * verbatim (so `#` and `+` work); for WebSocket URLs the path is the
+ * WebSocket path instead; credentials are percent-decoded.
  *
  * @param opt The option as given.
  * @returns The parts.
  */
 export function parseUrl(opt: { name: string; value: string }): UrlParts {
-  const m = /^(mqtts?|mqtt|tcp|ssl|tls):\/\/(.*)$/i.exec(opt.value);
-  if (!m) throw new UsageError(`${opt.name} must be a URL like mqtt://host:1883/topic, got ${redact(opt.value)}`);
+  const m = /^(mqtts?|mqtt|tcp|ssl|tls|wss?):\/\/(.*)$/i.exec(opt.value);
+  if (!m) {
+    throw new UsageError(
+      `${opt.name} must be a URL like mqtt://host:1883/topic or ws://host:8080/mqtt, got ${redact(opt.value)}`,
+    );
+  }
   const scheme = m[1]!.toLowerCase();
+  const ws = scheme === "ws" || scheme === "wss";
   let rest = m[2]!;
   let topic: string | undefined;
+  let websocketPath: string | undefined;
   const slash = rest.indexOf("/");
   if (slash >= 0) {
-    topic = rest.slice(slash + 1);
+    if (ws) websocketPath = rest.slice(slash);
+    else topic = rest.slice(slash + 1);
     rest = rest.slice(0, slash);
   }
+  if (ws && websocketPath === undefined) websocketPath = "/";
   let user: string | undefined;
   let password: string | undefined;
   const at = rest.lastIndexOf("@");
@@ -150,7 +172,8 @@ export function parseUrl(opt: { name: string; value: string }): UrlParts {
   }
   if (host === "") throw new UsageError(`${opt.name} has no host in ${redact(opt.value)}`);
   return {
-    tls: scheme === "mqtts" || scheme === "ssl" || scheme === "tls",
+    tls: scheme === "mqtts" || scheme === "ssl" || scheme === "tls" || scheme === "wss",
+    websocketPath,
     host,
     port,
     user,
@@ -194,6 +217,7 @@ export async function connectionSettings(p: Parsed, command: "pub" | "sub", rt: 
   let user: string | undefined;
   let password: string | undefined;
   let tlsWanted = false;
+  let websocketPath: string | undefined;
   const topics: string[] = [];
   // -L first, so explicit -h/-p/-u/-P override what the URL says.
   const url = last(p, "url");
@@ -204,6 +228,7 @@ export async function connectionSettings(p: Parsed, command: "pub" | "sub", rt: 
     user = u.user;
     password = u.password;
     tlsWanted = u.tls;
+    websocketPath = u.websocketPath;
     if (u.topic !== undefined) topics.push(u.topic);
   }
   const h = last(p, "host");
@@ -255,7 +280,7 @@ export async function connectionSettings(p: Parsed, command: "pub" | "sub", rt: 
       tls.key = await readText(rt, key);
     }
   }
-  if (port === undefined) port = tls ? 8883 : 1883;
+  if (port === undefined) port = websocketPath === undefined ? (tls ? 8883 : 1883) : (tls ? 443 : 80);
 
   let will: ConnectionSettings["will"];
   const wt = last(p, "willTopic");
@@ -271,18 +296,46 @@ export async function connectionSettings(p: Parsed, command: "pub" | "sub", rt: 
   } else if (wp || wq || p.has("willRetain")) {
     throw new UsageError("--will-payload, --will-qos and --will-retain need --will-topic");
   }
-  return { host, port, user, password, clientId, keepalive, cleanSession, qos, topics, tls, will };
+  const debug = p.has("debug");
+  return {
+    host,
+    websocketPath,
+    port,
+    user,
+    password,
+    clientId,
+    keepalive,
+    cleanSession,
+    qos,
+    topics,
+    tls,
+    will,
+    debug,
+  };
+}
+
+/**
+ * The server argument for the client: the host, or the WebSocket URL
+ * (without credentials) for `ws://`/`wss://`.
+ *
+ * @param s Settings.
+ * @returns Host or URL.
+ */
+export function serverOf(s: ConnectionSettings): string {
+  if (s.websocketPath === undefined) return s.host;
+  const host = s.host.includes(":") ? `[${s.host}]` : s.host;
+  return `${s.tls ? "wss" : "ws"}://${host}:${s.port}${s.websocketPath}`;
 }
 
 /**
  * Create (not connect) a client for the settings.
  *
  * @param s Settings.
- * @param extra More client options (the message callback).
+ * @param extra More client options (the message callback, a watching transport).
  * @returns The client.
  */
 export function createClient(s: ConnectionSettings, extra: ClientOptions = {}): MQTTClient {
-  const client = new MQTTClient(s.clientId, s.host, {
+  const client = new MQTTClient(s.clientId, serverOf(s), {
     ...extra,
     port: s.port,
     user: s.user,

@@ -5,7 +5,9 @@
  */
 import { last, type OptionSpec, parseArgs, UsageError } from "./_args.ts";
 import { CONNECTION_HELP, CONNECTION_OPTIONS, connectionSettings, createClient } from "./_connect.ts";
+import { watchedTransport } from "./_debug.ts";
 import type { Runtime } from "./_runtime.ts";
+import { connectNative } from "../transport/mod.ts";
 import { concat } from "../_bytes.ts";
 
 const PUB_OPTIONS: OptionSpec[] = [
@@ -54,6 +56,7 @@ export async function pub(args: string[], rt: Runtime): Promise<number> {
     rt.stdout(new TextEncoder().encode(PUB_HELP));
     return 0;
   }
+  if (p.has("quiet")) rt.quiet = true;
   const s = await connectionSettings(p, "pub", rt);
   if (s.topics.length === 0) throw new UsageError("no topic: give -t TOPIC (or -L with a topic)");
   if (s.topics.length > 1) throw new UsageError(`give one topic, got ${s.topics.length}: ${s.topics.join(", ")}`);
@@ -77,7 +80,12 @@ export async function pub(args: string[], rt: Runtime): Promise<number> {
   } else if (source === "stdin") payload = await readAll(rt.stdin());
 
   const opts = { qos: s.qos, retain: p.has("retain") };
-  const client = createClient(s);
+  const enc = new TextEncoder();
+  const log = (line: string): void => rt.stdout(enc.encode(line + "\n"));
+  const client = createClient(
+    s,
+    s.debug ? { transport: watchedTransport(connectNative, { clientId: s.clientId, log }) } : {},
+  );
   const abort = new AbortController();
   let interrupted = false;
   let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;

@@ -50,6 +50,8 @@ export interface Runtime {
   exit(code: number): never;
   /** Call `handler` on SIGINT and SIGTERM; returns a function that removes it. */
   onInterrupt(handler: () => void): () => void;
+  /** Set by `--quiet`: error messages (not usage errors) are not printed. */
+  quiet?: boolean;
 }
 
 const SIGNALS = ["SIGINT", "SIGTERM"] as const;
