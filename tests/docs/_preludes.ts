@@ -44,19 +44,28 @@ export const SH_PRELUDES: Record<string, string> = {
  * pointed at the test broker (`-p` after `pub`/`sub`; it wins over a URL's
  * port). With `interrupt-after=MS`, each `umqtt` command is sent SIGINT
  * after MS ms (SIGKILL 5 s later), the way a user ends `umqtt sub` with
- * Ctrl-C; the tool must then exit 0, as docs/cli.md says.
+ * Ctrl-C; the tool must then exit 0, as docs/cli.md says. (`--foreground`:
+ * one SIGINT to the tool, as a terminal sends; without it coreutils
+ * `timeout` also signals its whole process group, a second SIGINT that
+ * can land after the tool has finished its clean shutdown and removed its
+ * handler.) A failing command is named on stderr.
  */
 export const SH_BASE: string = [
   `set -euo pipefail`,
+  `trap 'echo "snippet: \\"$BASH_COMMAND\\" exited $?" >&2' ERR`,
   `umqtt() {`,
-  `  local cmd=()`,
-  `  if [ -n "\${UMQTT_INTERRUPT_S:-}" ]; then cmd=(timeout --preserve-status -k 5 -s INT "$UMQTT_INTERRUPT_S"); fi`,
+  `  local cmd=() status=0 t0=$SECONDS`,
+  `  if [ -n "\${UMQTT_INTERRUPT_S:-}" ]; then`,
+  `    cmd=(timeout --foreground --preserve-status -k 5 -s INT "$UMQTT_INTERRUPT_S")`,
+  `  fi`,
   `  # shellcheck disable=SC2086 # UMQTT_EXEC_ARGS is a list of words`,
   `  cmd+=("$UMQTT_EXEC" $UMQTT_EXEC_ARGS "$UMQTT_CLI")`,
   `  case "\${1:-}" in`,
   `    pub | sub) cmd+=("$1" -p "$UMQTT_PORT"); shift ;;`,
   `  esac`,
-  `  "\${cmd[@]}" "$@"`,
+  `  "\${cmd[@]}" "$@" || status=$?`,
+  `  if [ "$status" != 0 ]; then echo "snippet: umqtt $* exited $status after $((SECONDS - t0)) s" >&2; fi`,
+  `  return "$status"`,
   `}`,
   ``,
 ].join("\n");
