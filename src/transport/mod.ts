@@ -6,25 +6,31 @@
  * | `mqtt:`/`mqtts:` | `Deno.connect(Tls)`  | `Bun.connect` | `node:net`/`node:tls` | —           |
  * | `ws:`/`wss:`     | `WebSocket`          | `WebSocket`   | `WebSocket` (22+)     | `WebSocket` |
  *
+ * Each transport is a module of its own, loaded with a dynamic `import()`
+ * the first time it is needed: a Deno program never loads the Bun, Node or
+ * WebSocket code, and a bundler that splits code (`esbuild --splitting`,
+ * `deno bundle --code-splitting`) puts each transport in a chunk of its own.
+ * Import `./deno.ts`, `./bun.ts`, `./node.ts` or `./websocket.ts` to use one
+ * directly.
+ *
  * @module
  */
-import { connectBun } from "./bun.ts";
-import { connectDeno } from "./deno.ts";
-import { connectNode } from "./node.ts";
-import { connectWebSocket } from "./websocket.ts";
 import type { Transport, TransportConnectOptions } from "./types.ts";
 
 export type { TlsOptions, Transport, TransportConnectOptions, TransportFactory, WebSocketEndpoint } from "./types.ts";
-export { connectBun } from "./bun.ts";
-export { connectDeno } from "./deno.ts";
-export { connectNode } from "./node.ts";
-export { connectWebSocket } from "./websocket.ts";
+
+type Connect = (options: TransportConnectOptions) => Promise<Transport>;
+
+// Loaded connectors, so later connections skip the import() (one promise and a few microtasks).
+let tcp: Connect | undefined;
+let ws: Connect | undefined;
 
 /**
  * Open a transport with what the runtime offers: the standard `WebSocket`
  * for `ws:`/`wss:` endpoints, otherwise Bun's `Bun.connect`, Deno's
- * `Deno.connect`/`Deno.connectTls`, or Node's `node:net`/`node:tls`
- * (loaded on first use). Picked by feature check, not by name.
+ * `Deno.connect`/`Deno.connectTls`, or Node's `node:net`/`node:tls`.
+ * Picked by feature check, not by name; the transport's module is loaded on
+ * first use.
  *
  * @param options Host, port, TLS settings, WebSocket URL, abort signal.
  * @returns A connected transport.
@@ -36,14 +42,24 @@ export { connectWebSocket } from "./websocket.ts";
  * ```
  */
 export function connectNative(options: TransportConnectOptions): Promise<Transport> {
-  if (options.websocket) return connectWebSocket(options);
+  if (options.websocket) {
+    return ws ? ws(options) : import("./websocket.ts").then((m) => (ws = m.connectWebSocket)(options));
+  }
+  if (tcp) return tcp(options);
   const g = globalThis as { Bun?: unknown; Deno?: { connect?: unknown }; process?: { versions?: { node?: string } } };
-  if (g.Bun !== undefined) return connectBun(options);
-  if (typeof g.Deno?.connect === "function") return connectDeno(options);
-  if (typeof g.process?.versions?.node === "string") return connectNode(options);
-  return Promise.reject(
-    new Error(
-      "No raw socket API in this runtime (a browser?): use a ws:// or wss:// server URL, or pass a `transport` option",
-    ),
-  );
+  const load: Promise<Connect> | null = g.Bun !== undefined
+    ? import("./bun.ts").then((m) => m.connectBun)
+    : typeof g.Deno?.connect === "function"
+    ? import("./deno.ts").then((m) => m.connectDeno)
+    : typeof g.process?.versions?.node === "string"
+    ? import("./node.ts").then((m) => m.connectNode)
+    : null;
+  if (!load) {
+    return Promise.reject(
+      new Error(
+        "No raw socket API in this runtime (a browser?): use a ws:// or wss:// server URL, or pass a `transport` option",
+      ),
+    );
+  }
+  return load.then((connect) => (tcp = connect)(options));
 }
