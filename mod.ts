@@ -40,16 +40,25 @@ export type {
   ConnectionState,
   ConnectOptions,
   Data,
+  DisconnectOptions,
   LossDecision,
   MessageCallback,
   MessageHandler,
   MessagesOptions,
   PublishOptions,
   ReconnectPolicy,
+  RequestOptions,
   ResolvedReconnectPolicy,
   SubscribeOptions,
 } from "./src/client.ts";
-export type { CallOptions } from "./src/session.ts";
+export type { AuthResponder, CallOptions } from "./src/session.ts";
+export type {
+  ConnackProperties,
+  ConnectProperties,
+  PublishProperties,
+  UserProperty,
+  WillProperties,
+} from "./src/codec/properties.ts";
 export { Message } from "./src/message.ts";
 export { ConnectionClosedError, MalformedPacketError, MQTTException, TimeoutError } from "./src/codec/errors.ts";
 export type { QoS } from "./src/codec/packets.ts";

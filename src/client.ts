@@ -13,7 +13,14 @@ import type { ConnectPacket, PublishPacket, QoS, Will } from "./codec/packets.ts
 import { topicMatches, validateTopicFilter, validateTopicName } from "./codec/topic.ts";
 import { encodeUtf8, toBytes, toText } from "./codec/utf8.ts";
 import { Message } from "./message.ts";
-import { type CallOptions, type Inbound, Session } from "./session.ts";
+import { type AuthResponder, type CallOptions, type Inbound, Session } from "./session.ts";
+import type {
+  ConnackProperties,
+  ConnectProperties,
+  PublishProperties,
+  UserProperty,
+  WillProperties,
+} from "./codec/properties.ts";
 import { connectNative } from "./transport/mod.ts";
 import { type Endpoint, parseServer } from "./transport/endpoint.ts";
 import type { TlsOptions, TransportFactory } from "./transport/types.ts";
@@ -314,6 +321,52 @@ export interface ClientOptions {
    * client keeps reconnecting within the policy's `maxAttempts`.
    */
   onConnectionLost?: ((error: Error) => LossDecision | void) | undefined;
+  /**
+   * The protocol: 4 for MQTT 3.1.1, 5 for MQTT 5.0 (properties, reason
+   * codes, flow control, topic aliases, request/response). The 5.0 codec
+   * is loaded only when asked for.
+   *
+   * @default {4}
+   */
+  protocolVersion?: 4 | 5 | undefined;
+  /**
+   * MQTT 5.0: seconds the broker keeps the session after the connection
+   * ends. When absent: 0 with `cleanSession: true`, and 0xFFFFFFFF (never
+   * expires, as a 3.1.1 persistent session) with `cleanSession: false`.
+   */
+  sessionExpiryInterval?: number | undefined;
+  /**
+   * MQTT 5.0: largest topic alias the broker may use towards us; aliases
+   * it sends are resolved per connection. 0 turns them off.
+   *
+   * @default {32}
+   */
+  topicAliasMaximum?: number | undefined;
+  /**
+   * MQTT 5.0: replace repeated topics by aliases on the way out, up to the
+   * broker's Topic Alias Maximum (per connection; resends always carry the
+   * topic).
+   *
+   * @default {false}
+   */
+  topicAliases?: boolean | undefined;
+  /**
+   * MQTT 5.0: more CONNECT properties (user properties, request
+   * response/problem information). Receive Maximum, Maximum Packet Size,
+   * Topic Alias Maximum and Session Expiry come from the options above.
+   */
+  connectProperties?:
+    | Pick<
+      ConnectProperties,
+      "userProperties" | "requestResponseInformation" | "requestProblemInformation"
+    >
+    | undefined;
+  /**
+   * MQTT 5.0 enhanced authentication: the method (e.g. `"SCRAM-SHA-256"`),
+   * the first data, and a function that answers each AUTH challenge of
+   * the broker during connect.
+   */
+  auth?: { method: string; data?: Uint8Array | undefined; respond?: AuthResponder | undefined } | undefined;
 }
 
 /**
@@ -380,6 +433,19 @@ export interface SubscribeOptions extends CallOptions {
    * go to the callback.
    */
   handler?: MessageHandler | undefined;
+  /** MQTT 5.0: do not send this client's own publishes back to it. @default {false} */
+  noLocal?: boolean | undefined;
+  /** MQTT 5.0: keep the RETAIN flag as published on forwarded messages. @default {false} */
+  retainAsPublished?: boolean | undefined;
+  /**
+   * MQTT 5.0: retained messages on subscribe: 0 always, 1 only for a new
+   * subscription, 2 never.
+   *
+   * @default {0}
+   */
+  retainHandling?: 0 | 1 | 2 | undefined;
+  /** MQTT 5.0: user properties sent with the SUBSCRIBE. */
+  userProperties?: UserProperty[] | undefined;
 }
 
 /**
@@ -406,6 +472,59 @@ export interface MessagesOptions {
    * yielded.
    */
   filter?: string | undefined;
+}
+
+/**
+ * Options for {@linkcode MQTTClient.request} (MQTT 5.0).
+ *
+ * @example A QoS 1 request with a user property, answered within 2 seconds
+ * ```ts
+ * import type { RequestOptions } from "./client.ts";
+ * const options: RequestOptions = { timeout: 2000, properties: { userProperties: [["unit", "C"]] } };
+ * console.log(options.timeout); // 2000
+ * ```
+ */
+export interface RequestOptions extends CallOptions {
+  /**
+   * How long to wait for the response, in ms.
+   *
+   * @default {30000}
+   */
+  timeout?: number | undefined;
+  /**
+   * QoS of the request.
+   *
+   * @default {1}
+   */
+  qos?: QoS | undefined;
+  /** More publish properties (the Response Topic and Correlation Data are the client's). */
+  properties?: Omit<PublishProperties, "responseTopic" | "correlationData"> | undefined;
+}
+
+/**
+ * Options for {@linkcode MQTTClient.disconnect}.
+ *
+ * @example End an MQTT 5.0 session now, with a reason
+ * ```ts
+ * import type { DisconnectOptions } from "./client.ts";
+ * const options: DisconnectOptions = { timeout: 1000, reasonCode: 0x04, sessionExpiryInterval: 0 };
+ * console.log(options.reasonCode); // 4
+ * ```
+ */
+export interface DisconnectOptions {
+  /**
+   * Most time to wait for the DISCONNECT write, in ms; the link is closed
+   * either way.
+   *
+   * @default {5000}
+   */
+  timeout?: number | undefined;
+  /** MQTT 5.0: the reason code (0 normal, 4 "disconnect with will message"). @default {0} */
+  reasonCode?: number | undefined;
+  /** MQTT 5.0: a new session expiry interval, in seconds. */
+  sessionExpiryInterval?: number | undefined;
+  /** MQTT 5.0: user properties of the DISCONNECT. */
+  userProperties?: UserProperty[] | undefined;
 }
 
 /**
@@ -452,6 +571,13 @@ export interface ConnectOptions {
  * ```
  */
 export interface PublishOptions extends CallOptions {
+  /**
+   * MQTT 5.0 publish properties: `userProperties`, `contentType`,
+   * `payloadFormatIndicator` (1: the payload is checked to be UTF-8),
+   * `messageExpiryInterval`, `responseTopic`, `correlationData`. For
+   * `setLastWill`, the will properties (`willDelayInterval` too).
+   */
+  properties?: (PublishProperties & WillProperties) | undefined;
   /**
    * Ask the broker to retain the message for future subscribers.
    *
@@ -509,6 +635,10 @@ export class MQTTClient {
   /** Filters the broker granted, as last granted: what a failed subscribe() restores. */
   #granted = new Map<string, Sub>();
   #subToken = 0;
+  /** MQTT 5.0 subscription identifiers: filter to id, and back. */
+  #subIds = new Map<string, number>();
+  #subById = new Map<number, string>();
+  #lastSubId = 0;
   #handlers = 0;
   #consumers = new Set<Consumer>();
   #last: { cleanSession: boolean; timeout: number } | null = null;
@@ -572,7 +702,16 @@ export class MQTTClient {
       autoKeepalive: options.autoKeepalive ?? true,
       pingTimeout: options.pingTimeout,
       commandTimeout: options.commandTimeout,
+      topicAliasMaximum: options.protocolVersion === 5 ? options.topicAliasMaximum ?? 32 : 0,
     });
+    if (options.protocolVersion !== undefined && options.protocolVersion !== 4 && options.protocolVersion !== 5) {
+      throw new RangeError(`protocolVersion must be 4 or 5, got ${show(options.protocolVersion)}`);
+    }
+    this.#session.topicAliases = options.topicAliases ?? false;
+    if (options.auth) {
+      if (typeof options.auth.method !== "string") throw new TypeError("auth.method must be a string");
+      this.#session.authResponder = options.auth.respond ?? null;
+    }
     // The client reads by itself while connected: handlers, the callback and messages() need no pumping.
     this.#session.demand(1);
   }
@@ -600,7 +739,17 @@ export class MQTTClient {
     return this.#state;
   }
 
-  /** The client identifier. */
+  /**
+   * MQTT 5.0: what the broker said about itself in its CONNACK (Receive
+   * Maximum, Maximum Packet Size, Maximum QoS, Retain Available, Topic
+   * Alias Maximum, the availability flags, Assigned Client Identifier,
+   * Server Keep Alive, Response Information…); `{}` on MQTT 3.1.1.
+   */
+  get server(): ConnackProperties {
+    return this.#session.server;
+  }
+
+  /** The client identifier (the one the broker assigned, after connecting with `""` on MQTT 5.0). */
   get clientId(): string {
     return this.#clientId;
   }
@@ -668,6 +817,10 @@ export class MQTTClient {
       throw new RangeError(`Invalid will message: ${payload.length} bytes, the maximum is 65535`);
     }
     this.#will = { topic: t, payload, qos: checkQos(options.qos ?? 0), retain: options.retain ?? false };
+    if (options.properties) {
+      this.#v5Only("will properties");
+      (this.#will as { properties?: WillProperties }).properties = options.properties;
+    }
   }
 
   /**
@@ -776,6 +929,8 @@ export class MQTTClient {
         }
         this.#state = "connected";
         this.#attempt = 0;
+        const assigned = this.#session.server.assignedClientIdentifier;
+        if (assigned !== undefined && this.#clientId === "") this.#clientId = assigned;
         if (this.#policy) {
           this.#session.offline = { maxQueued: this.#policy.maxQueued, qos0: this.#policy.offlineQos0 };
         }
@@ -889,6 +1044,22 @@ export class MQTTClient {
       username: this.#user,
       password: this.#password,
     };
+    if (this.#opts.protocolVersion === 5) {
+      if (this.#session.wire.version !== 5) this.#session.wire = (await import("./_v5.ts")).WIRE_V5;
+      const o = this.#opts;
+      const properties: ConnectProperties = {
+        ...o.connectProperties,
+        sessionExpiryInterval: o.sessionExpiryInterval ?? (cleanSession ? 0 : 0xffffffff),
+        receiveMaximum: 65535,
+        maximumPacketSize: o.maxPacketSize ?? 16 * 1024 * 1024,
+        topicAliasMaximum: o.topicAliasMaximum ?? 32,
+      };
+      if (o.auth) {
+        properties.authenticationMethod = o.auth.method;
+        if (o.auth.data) properties.authenticationData = o.auth.data;
+      }
+      (packet as { properties?: ConnectProperties }).properties = properties;
+    }
     this.#session.keepInflightOnDrop = this.#policy !== null && !cleanSession;
     const { user: _user, password: _password, ...where } = this.#endpoint;
     const { host, port } = where;
@@ -936,7 +1107,7 @@ export class MQTTClient {
   async #resubscribe(): Promise<void> {
     const subs = [...this.#subs];
     if (subs.length === 0) return;
-    const codes = await this.#session.subscribe(subs.map(([topic, s]) => ({ topic, qos: s.qos })));
+    const codes = await this.#session.subscribe(subs.map(([, s]) => s.entry));
     codes.forEach((c, i) => {
       if (c === 0x80) {
         this.#report(
@@ -982,7 +1153,7 @@ export class MQTTClient {
    *
    * @param options `timeout`: the most time to wait for the DISCONNECT write, in ms (default 5000).
    */
-  async disconnect(options: { timeout?: number | undefined } = {}): Promise<void> {
+  async disconnect(options: DisconnectOptions = {}): Promise<void> {
     const timeout = options.timeout ?? 5000;
     if (typeof timeout !== "number" || !(timeout >= 0)) {
       throw new RangeError(`timeout must be a number of milliseconds >= 0, got ${show(timeout)}`);
@@ -991,7 +1162,17 @@ export class MQTTClient {
     this.#session.offline = null;
     this.#dropHeld();
     this.#endConsumers(null);
-    const closing = this.#session.disconnect(timeout); // settles every call synchronously, then waits for the write
+    let packet: { reasonCode?: number; properties?: object } | undefined;
+    if (options.reasonCode !== undefined || options.sessionExpiryInterval !== undefined || options.userProperties) {
+      this.#v5Only("disconnect() reason codes and properties");
+      packet = { reasonCode: options.reasonCode ?? 0, properties: {} };
+      if (options.sessionExpiryInterval !== undefined) {
+        (packet.properties as ConnectProperties).sessionExpiryInterval = options.sessionExpiryInterval;
+      }
+      if (options.userProperties) (packet.properties as ConnectProperties).userProperties = options.userProperties;
+    }
+    // Settles every call synchronously, then waits for the write.
+    const closing = this.#session.disconnect(timeout, packet);
     // Publishes kept for a reconnect that will not come (this connection only: a connect() may follow at once).
     this.#session.rejectInflight(new ConnectionClosedError("Disconnected by the client"));
     await closing;
@@ -1058,10 +1239,47 @@ export class MQTTClient {
         retain: options.retain ?? false,
         dup: false,
       };
+      if (this.#opts.protocolVersion === 5) this.#checkPublishV5(packet, options.properties);
+      else if (options.properties) this.#v5Only("publish properties");
       return this.#session.publish(packet, topicBytes, options);
     } catch (e) {
       return Promise.reject(e);
     }
+  }
+
+  /** MQTT 5.0 checks before a PUBLISH leaves: the broker's limits and the properties' own rules. */
+  #checkPublishV5(packet: PublishPacket, properties: PublishProperties | undefined): void {
+    const server = this.#session.server;
+    const where = `Cannot publish to ${JSON.stringify(packet.topic)}`;
+    if (packet.retain && server.retainAvailable === false) {
+      throw new RangeError(
+        `${where}: the broker does not support retained messages (Retain Available 0) [MQTT-3.3.1-14]`,
+      );
+    }
+    if (server.maximumQos !== undefined && packet.qos > server.maximumQos) {
+      throw new RangeError(
+        `${where} with qos ${packet.qos}: the broker's Maximum QoS is ${server.maximumQos} [MQTT-3.3.1-12]`,
+      );
+    }
+    if (!properties) return;
+    if (properties.topicAlias !== undefined) {
+      throw new TypeError(`${where}: topicAlias is managed by the client (set the topicAliases option)`);
+    }
+    if (properties.subscriptionIdentifiers !== undefined) {
+      throw new TypeError(`${where}: subscriptionIdentifiers are only sent by the broker [MQTT-3.3.4-6]`);
+    }
+    if (properties.payloadFormatIndicator === 1) {
+      try {
+        new TextDecoder("utf-8", { fatal: true }).decode(packet.payload);
+      } catch {
+        throw new TypeError(`${where}: payloadFormatIndicator is 1 but the payload is not valid UTF-8 [MQTT-3.3.2-4]`);
+      }
+    }
+    (packet as { properties?: PublishProperties }).properties = properties;
+  }
+
+  #v5Only(what: string): void {
+    if (this.#opts.protocolVersion !== 5) throw new TypeError(`${what} need protocolVersion: 5 (MQTT 5.0)`);
   }
 
   /**
@@ -1096,23 +1314,70 @@ export class MQTTClient {
     const q = checkQos(opts.qos ?? 0);
     const h = opts.handler;
     if (h !== undefined && typeof h !== "function") throw new TypeError("handler must be a function");
+    const v5 = this.#opts.protocolVersion === 5;
+    const entry: SubscriptionEntry = { topic: t, qos: q };
+    let extra: { properties?: { subscriptionIdentifiers?: number[]; userProperties?: UserProperty[] } } | undefined;
+    let subId: number | undefined;
+    if (v5) {
+      this.#checkSubscribeV5(t);
+      if (opts.noLocal) entry.noLocal = true;
+      if (opts.retainAsPublished) entry.retainAsPublished = true;
+      if (opts.retainHandling) entry.retainHandling = opts.retainHandling;
+      extra = { properties: {} };
+      if (this.#session.server.subscriptionIdentifiersAvailable !== false) {
+        subId = this.#subIds.get(t) ?? ++this.#lastSubId;
+        extra.properties!.subscriptionIdentifiers = [subId];
+      }
+      if (opts.userProperties) extra.properties!.userProperties = opts.userProperties;
+    } else if (opts.noLocal || opts.retainAsPublished || opts.retainHandling || opts.userProperties) {
+      this.#v5Only("subscription options");
+    }
     // Registered before SUBSCRIBE goes out: retained messages may follow the SUBACK at once.
-    const sub: Sub = { qos: q, handler: h ?? this.#subs.get(t)?.handler, token: ++this.#subToken };
+    const sub: Sub = { qos: q, handler: h ?? this.#subs.get(t)?.handler, token: ++this.#subToken, entry };
     this.#setSub(t, sub);
+    if (subId !== undefined) {
+      this.#subIds.set(t, subId);
+      this.#subById.set(subId, t);
+    }
     if (sub.handler) this.#drainHeld();
     let code: number | undefined;
     try {
-      [code] = await this.#session.subscribe([{ topic: t, qos: q }], opts);
+      [code] = await this.#session.subscribe([entry], opts, extra);
     } catch (e) {
       this.#subFailed(t, sub);
       throw e;
     }
-    if (code === 0x80 || code === undefined) {
+    if (code === undefined || code >= 0x80) {
       this.#subFailed(t, sub);
-      throw new MQTTException(0x80, `Subscription to ${JSON.stringify(t)} refused by the broker (SUBACK 0x80)`);
+      if (!v5 || code === undefined || code === 0x80) {
+        throw new MQTTException(0x80, `Subscription to ${JSON.stringify(t)} refused by the broker (SUBACK 0x80)`);
+      }
+      throw new MQTTException(
+        code,
+        `Subscription to ${JSON.stringify(t)} refused by the broker: ${this.#session.wire.describe(code)}`,
+      );
     }
     this.#granted.set(t, sub);
     return code as QoS;
+  }
+
+  /** MQTT 5.0: refuse filters the broker said it does not support. */
+  #checkSubscribeV5(t: string): void {
+    const server = this.#session.server;
+    const shared = t.startsWith("$share/");
+    if (shared && server.sharedSubscriptionAvailable === false) {
+      throw new RangeError(
+        `Cannot subscribe to ${JSON.stringify(t)}: the broker does not support shared subscriptions ` +
+          `(Shared Subscription Available 0)`,
+      );
+    }
+    if (/[+#]/.test(t) && server.wildcardSubscriptionAvailable === false) {
+      throw new RangeError(
+        `Cannot subscribe to ${
+          JSON.stringify(t)
+        }: the broker does not support wildcards (Wildcard Subscription Available 0)`,
+      );
+    }
   }
 
   #setSub(t: string, s: Sub | undefined): void {
@@ -1143,8 +1408,96 @@ export class MQTTClient {
     validateTopicFilter(t);
     encodeUtf8(t, "topic filter");
     await this.#session.unsubscribe([t], options);
+    const id = this.#subIds.get(t);
+    if (id !== undefined) {
+      this.#subIds.delete(t);
+      this.#subById.delete(id);
+    }
     this.#granted.delete(t);
     this.#setSub(t, undefined);
+  }
+
+  /**
+   * MQTT 5.0 request/response: publish `payload` to `topic` with a Response
+   * Topic (this client's own, subscribed once) and fresh Correlation Data,
+   * and resolve with the first message published back with that
+   * correlation data. Rejects with a `TimeoutError` after `timeout` ms.
+   *
+   * @param topic Where the responder listens.
+   * @param payload The request.
+   * @param options Deadline, QoS, more publish properties, abort signal.
+   * @returns The response.
+   *
+   * @example Ask a service and wait two seconds at most
+   * ```ts ignore
+   * const reply = await client.request("services/time", "now?", { timeout: 2000 });
+   * console.log(reply.text());
+   * ```
+   */
+  async request(topic: Data, payload: Data, options: RequestOptions = {}): Promise<Message> {
+    this.#v5Only("request()");
+    const timeout = options.timeout ?? 30_000;
+    if (typeof timeout !== "number" || !(timeout > 0)) {
+      throw new RangeError(`timeout must be a positive number of milliseconds, got ${show(timeout)}`);
+    }
+    options.signal?.throwIfAborted();
+    const replyTopic = await this.#replyTopic();
+    const correlationData = crypto.getRandomValues(new Uint8Array(16));
+    const key = hexOf(correlationData);
+    const clock = this.#opts.clock ?? systemClock;
+    const t = toText(topic, "topic");
+    const reply = new Promise<Message>((resolve, reject) => {
+      const done = (): void => {
+        this.#requests.delete(key);
+        clock.clearTimeout(timer);
+        options.signal?.removeEventListener("abort", onAbort);
+      };
+      const onAbort = (): void => {
+        done();
+        reject(options.signal!.reason);
+      };
+      const timer = clock.setTimeout(() => {
+        done();
+        reject(new TimeoutError(`No response to the request on ${JSON.stringify(t)} within ${timeout} ms`));
+      }, timeout);
+      options.signal?.addEventListener("abort", onAbort, { once: true });
+      this.#requests.set(key, (m) => {
+        done();
+        resolve(m);
+      });
+    });
+    try {
+      await this.publish(t, payload, {
+        qos: options.qos ?? 1,
+        signal: options.signal,
+        properties: { ...options.properties, responseTopic: replyTopic, correlationData },
+      });
+    } catch (e) {
+      this.#requests.get(key)?.(undefined as unknown as Message); // settle and forget the waiter
+      throw e;
+    }
+    return await reply;
+  }
+
+  #requests = new Map<string, (m: Message) => void>();
+  #reply: Promise<string> | null = null;
+
+  /** This client's response topic, subscribed on first use. */
+  #replyTopic(): Promise<string> {
+    if (this.#reply) return this.#reply;
+    const base = this.#session.server.responseInformation ?? "umqtt/reply";
+    const topic = `${base}/${this.#clientId || "client"}/${hexOf(crypto.getRandomValues(new Uint8Array(6)))}`;
+    this.#reply = this.subscribe(topic, {
+      qos: 1,
+      handler: (m) => {
+        const cd = m.properties?.correlationData;
+        if (cd) this.#requests.get(hexOf(cd))?.(m);
+      },
+    }).then(() => topic, (e) => {
+      this.#reply = null;
+      throw e;
+    });
+    return this.#reply;
   }
 
   /**
@@ -1282,7 +1635,17 @@ export class MQTTClient {
   }
 
   #deliver(p: PublishPacket, rec: Inbound | null): void {
-    const d: Delivery = { msg: new Message(p), rec, taken: false, holders: 0, held: false };
+    const msg = new Message(p);
+    const ids = msg.properties?.subscriptionIdentifiers;
+    if (ids) {
+      const filters: string[] = [];
+      for (const id of ids) {
+        const f = this.#subById.get(id);
+        if (f !== undefined) filters.push(f);
+      }
+      msg.subscriptions = filters;
+    }
+    const d: Delivery = { msg, rec, taken: false, holders: 0, held: false };
     if (this.#held.length > 0 && !this.#pull) {
       // Older messages are still waiting for room: this one queues behind them.
       this.#hold(d);
@@ -1306,7 +1669,7 @@ export class MQTTClient {
     let firstError: unknown = undefined;
     if (this.#handlers > 0) {
       for (const [filter, s] of this.#subs) {
-        if (s.handler && topicMatches(filter, msg.topic)) {
+        if (s.handler && topicMatches(sharedFilter(filter), msg.topic)) {
           matched = true;
           try {
             s.handler(msg);
@@ -1421,6 +1784,30 @@ interface Sub {
   handler: MessageHandler | undefined;
   /** Which subscribe() call wrote it. */
   token: number;
+  /** The SUBSCRIBE entry (filter, QoS and MQTT 5.0 options), for resubscription. */
+  entry: SubscriptionEntry;
+}
+
+/** One filter of a SUBSCRIBE, with MQTT 5.0's subscription options. */
+interface SubscriptionEntry {
+  topic: string;
+  qos: QoS;
+  noLocal?: boolean;
+  retainAsPublished?: boolean;
+  retainHandling?: 0 | 1 | 2;
+}
+
+function hexOf(b: Uint8Array): string {
+  let s = "";
+  for (const x of b) s += x.toString(16).padStart(2, "0");
+  return s;
+}
+
+/** The filter a shared subscription (`$share/group/filter`) matches topics with. */
+function sharedFilter(filter: string): string {
+  if (!filter.startsWith("$share/")) return filter;
+  const i = filter.indexOf("/", 7);
+  return i < 0 ? filter : filter.slice(i + 1);
 }
 
 /** A received message on its way to consumers, with its acknowledgement. */

@@ -4,6 +4,7 @@
  * @module
  */
 import type { PublishPacket, QoS } from "./codec/packets.ts";
+import type { PublishProperties } from "./codec/properties.ts";
 
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
@@ -32,6 +33,19 @@ export class Message {
   readonly retain: boolean;
   /** Set when the broker re-delivers a message it may have sent before. */
   readonly dup: boolean;
+  /**
+   * MQTT 5.0 properties as received (user properties, content type,
+   * payload format indicator, message expiry, response topic,
+   * correlation data, subscription identifiers); `undefined` on 3.1.1 or
+   * when the message had none.
+   */
+  readonly properties: PublishProperties | undefined;
+  /**
+   * MQTT 5.0: the filters of this client's subscriptions that matched
+   * the message (from its subscription identifiers); `undefined` when the
+   * broker sent none.
+   */
+  subscriptions: string[] | undefined;
 
   /**
    * Wrap a received PUBLISH packet. The client creates messages; build one
@@ -45,6 +59,8 @@ export class Message {
     this.qos = packet.qos;
     this.retain = packet.retain;
     this.dup = packet.dup;
+    this.properties = (packet as { properties?: PublishProperties }).properties;
+    this.subscriptions = undefined;
   }
 
   /**

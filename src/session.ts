@@ -22,6 +22,8 @@ import { PacketDecoder } from "./codec/decode.ts";
 import { encodeConnect, encodePacket, encodePublish } from "./codec/encode.ts";
 import { ConnectionClosedError, MalformedPacketError, MQTTException, TimeoutError } from "./codec/errors.ts";
 import type { ConnectPacket, Packet, PublishPacket, QoS } from "./codec/packets.ts";
+import type { ConnackPacketV5, PacketV5, PublishPacketV5 } from "./codec/packets_v5.ts";
+import type { AuthProperties, ConnackProperties, DisconnectProperties } from "./codec/properties.ts";
 import type { Transport } from "./transport/types.ts";
 
 /** Options for {@linkcode Session}. */
@@ -65,6 +67,13 @@ export interface SessionOptions {
    */
   pingTimeout?: number | undefined;
   /**
+   * Largest topic alias accepted from the broker (MQTT 5.0; sent in
+   * CONNECT as Topic Alias Maximum).
+   *
+   * @default {0}
+   */
+  topicAliasMaximum?: number | undefined;
+  /**
    * Most QoS 1/2 publishes awaiting acknowledgement at once. Keep it at or
    * below the broker's receive maximum (mosquitto's `max_inflight_messages`,
    * 20 by default): beyond it mosquitto acknowledges QoS 1 messages from
@@ -80,6 +89,52 @@ export interface SessionOptions {
    */
   commandTimeout?: number | undefined;
 }
+
+/**
+ * The wire format of one protocol version: encoders and a decoder
+ * factory. MQTT 3.1.1's is built in; MQTT 5.0's (`./_v5.ts`) is loaded
+ * only by clients that ask for it, so 3.1.1 programs do not carry it.
+ */
+export interface Wire {
+  /** 4 (MQTT 3.1.1) or 5 (MQTT 5.0). */
+  readonly version: 4 | 5;
+  /** Encode a CONNECT. */
+  encodeConnect(p: ConnectPacket): Uint8Array;
+  /** Encode a PUBLISH (the topic's bytes when already encoded). */
+  encodePublish(p: PublishPacket, topicBytes?: Uint8Array): Uint8Array;
+  /** Encode any other packet. */
+  encodePacket(p: Packet | PacketV5): Uint8Array;
+  /** A decoder for packets from the broker. */
+  decoder(maxPacketSize: number): PacketDecoder<Packet | PacketV5>;
+  /** A reason code's description, e.g. `0x87 Not authorized`. */
+  describe(code: number): string;
+}
+
+const WIRE_V4: Wire = {
+  version: 4,
+  encodeConnect,
+  encodePublish,
+  encodePacket: (p) => encodePacket(p as Packet),
+  decoder: (maxPacketSize) => new PacketDecoder({ maxPacketSize }),
+  describe: (code) => `code ${code}`,
+};
+
+/**
+ * Answers an AUTH challenge from the broker (MQTT 5.0 enhanced
+ * authentication): gets the broker's Authentication Data and reason code
+ * (0x18, continue), returns the data to send back.
+ *
+ * @example A challenge-response step
+ * ```ts
+ * import type { AuthResponder } from "./session.ts";
+ * const respond: AuthResponder = (challenge) => new TextEncoder().encode(`proof-of:${challenge?.length ?? 0}`);
+ * console.log(typeof respond); // "function"
+ * ```
+ */
+export type AuthResponder = (
+  data: Uint8Array | undefined,
+  reasonCode: number,
+) => Uint8Array | undefined | Promise<Uint8Array | undefined>;
 
 /** What to do with publishes made while the connection is down and a reconnect is expected. */
 export interface OfflinePolicy {
@@ -184,7 +239,23 @@ export class Session {
   #opts: SessionOptions;
   #clock: Clock;
   #transport: Transport | null = null;
-  #decoder: PacketDecoder;
+  #decoder: PacketDecoder<Packet | PacketV5>;
+  #wire: Wire = WIRE_V4;
+  /** The broker's CONNACK properties (MQTT 5.0), for the current connection. */
+  #server: ConnackProperties = {};
+  /** Largest packet the broker accepts (MQTT 5.0 Maximum Packet Size); Infinity when it set none. */
+  #maxOut = Infinity;
+  /** Inbound topic aliases (MQTT 5.0), per connection. */
+  #aliasesIn = new Map<number, string>();
+  /** Outbound topic aliases, per connection, when `topicAliases` is on. */
+  #aliasesOut = new Map<string, number>();
+  /** The user's maxInflight; the broker's Receive Maximum may lower it per connection. */
+  #maxInflightOpt: number;
+  /** Assign outbound topic aliases automatically (MQTT 5.0, up to the broker's Topic Alias Maximum). */
+  topicAliases = false;
+  /** Answers AUTH challenges during connect (MQTT 5.0 enhanced authentication). */
+  authResponder: AuthResponder | null = null;
+  #authMethod: string | undefined;
   #closed: Error | null = new ConnectionClosedError("Not connected: call connect() first");
   #eof: Error | null = null;
   /** Set while DISCONNECT is being sent: new calls are refused from that moment. */
@@ -233,12 +304,13 @@ export class Session {
   constructor(options: SessionOptions) {
     this.#opts = options;
     this.#clock = options.clock ?? systemClock;
-    this.#decoder = new PacketDecoder({ maxPacketSize: options.maxPacketSize ?? DEFAULT_MAX_PACKET });
+    this.#decoder = this.#wire.decoder(options.maxPacketSize ?? DEFAULT_MAX_PACKET);
     const mi = options.maxInflight ?? 20;
     if (typeof mi !== "number" || !Number.isInteger(mi) || mi < 1 || mi > MAX_PACKET_ID) {
       throw new RangeError(`maxInflight must be an integer in 1..65535, got ${show(mi)}`);
     }
     this.#maxInflight = mi;
+    this.#maxInflightOpt = mi;
     const ct = options.commandTimeout ?? 0;
     if (typeof ct !== "number" || !(ct >= 0)) {
       throw new RangeError(`commandTimeout must be a number of milliseconds >= 0, got ${show(ct)}`);
@@ -254,6 +326,19 @@ export class Session {
   /** The reason the session is not connected, or `null` when it is. */
   get closedReason(): Error | null {
     return this.#closed;
+  }
+
+  /** Switch the wire format (MQTT 3.1.1 or 5.0) for the next `open()`. */
+  set wire(w: Wire) {
+    this.#wire = w;
+  }
+  get wire(): Wire {
+    return this.#wire;
+  }
+
+  /** The broker's CONNACK properties on the current connection (MQTT 5.0; `{}` on 3.1.1). */
+  get server(): ConnackProperties {
+    return this.#server;
   }
 
   /** QoS 1/2 messages sent and not yet fully acknowledged. */
@@ -361,13 +446,19 @@ export class Session {
     if (this.#transport && !this.#closed) {
       this.#fail(new ConnectionClosedError("Connection replaced by a new connect()"));
     }
-    const bytes = encodeConnect(connect);
+    const bytes = this.#wire.encodeConnect(connect);
+    this.#authMethod = (connect as { properties?: { authenticationMethod?: string } }).properties?.authenticationMethod;
+    this.#server = {};
+    this.#maxOut = Infinity;
+    this.#maxInflight = this.#maxInflightOpt;
+    this.#aliasesIn.clear();
+    this.#aliasesOut.clear();
     this.#transport = transport;
     this.#gen++;
     this.#acks = [];
     this.#acksReceived = 0;
     for (const o of this.#outgoing.values()) o.ackMark = -1; // not sent on this connection (yet)
-    this.#decoder = new PacketDecoder({ maxPacketSize: this.#opts.maxPacketSize ?? DEFAULT_MAX_PACKET });
+    this.#decoder = this.#wire.decoder(this.#opts.maxPacketSize ?? DEFAULT_MAX_PACKET);
     this.#closed = null;
     this.#eof = null;
     this.#closing = null;
@@ -395,7 +486,8 @@ export class Session {
       signal?.removeEventListener("abort", onAbort);
     }
     if (ack.type !== "connack") throw new MalformedPacketError("Expected CONNACK");
-    if (ack.returnCode !== 0) throw new MQTTException(ack.returnCode);
+    const code = connackCode(ack);
+    if (code !== 0) throw this.#refusal(ack, code);
     return ack.sessionPresent;
   }
 
@@ -405,15 +497,27 @@ export class Session {
    * order, then the offline queue, then whatever a callback publishes
    * [MQTT-4.6.0-1].
    */
-  #onConnack(p: Packet & { type: "connack" }, c: Waiter<Packet>): void {
-    if (p.returnCode !== 0) {
-      const err = new MQTTException(p.returnCode);
+  #refusal(p: Packet | PacketV5, code: number): MQTTException {
+    if (this.#wire.version === 4) return new MQTTException(code);
+    const reason = (p as { properties?: { reasonString?: string } }).properties?.reasonString;
+    return new MQTTException(
+      code,
+      `Connection refused: ${this.#wire.describe(code)}${reason ? ` (${JSON.stringify(reason)})` : ""}`,
+    );
+  }
+
+  #onConnack(p: (Packet | PacketV5) & { type: "connack" }, c: Waiter<Packet>): void {
+    const code = connackCode(p);
+    if (code !== 0) {
+      const err = this.#refusal(p, code);
       this.#fail(
         new ConnectionClosedError(`Not connected: the broker refused the connection (${err.message})`, { cause: err }),
       );
-      c.resolve(p);
+      c.resolve(p as Packet);
       return;
     }
+    const props = (p as ConnackPacketV5).properties;
+    if (props) this.#applyServer(props);
     // Forget received QoS 2 ids before any PUBLISH in the same read is handled, if the session is new.
     if (this.#openClean || !p.sessionPresent) this.#incomingQos2.clear();
     this.#persistent = !this.#openClean;
@@ -425,7 +529,15 @@ export class Session {
     this.#lastReceived = this.#clock.now();
     this.#armKeepalive();
     this.#flushQueue();
-    c.resolve(p);
+    c.resolve(p as Packet);
+  }
+
+  /** Apply the broker's CONNACK properties (MQTT 5.0) to this connection. */
+  #applyServer(props: ConnackProperties): void {
+    this.#server = props;
+    if (props.receiveMaximum !== undefined) this.#maxInflight = Math.min(this.#maxInflightOpt, props.receiveMaximum);
+    if (props.maximumPacketSize !== undefined) this.#maxOut = props.maximumPacketSize;
+    if (props.serverKeepAlive !== undefined) this.#keepaliveMs = props.serverKeepAlive * 1000;
   }
 
   #resend(sessionPresent: boolean): void {
@@ -437,11 +549,11 @@ export class Session {
           o.waiter?.resolve();
           continue;
         }
-        this.#send(encodePacket({ type: "pubrel", packetId: id })).catch(() => {});
+        this.#send(this.#wire.encodePacket({ type: "pubrel", packetId: id })).catch(() => {});
       } else {
         o.packet.dup = true;
         o.ackMark = this.#acksReceived;
-        this.#send(encodePublish(o.packet)).catch(() => {});
+        this.#send(this.#wire.encodePublish(o.packet)).catch(() => {});
       }
     }
     this.#releaseSlots();
@@ -487,7 +599,7 @@ export class Session {
       this.#slotWaiters.length === 0 && !options?.signal
     ) {
       try {
-        return this.#send(encodePublish(packet, topicBytes));
+        return this.#send(this.#encodePublish(packet, topicBytes));
       } catch (e) {
         return Promise.reject(e);
       }
@@ -575,10 +687,16 @@ export class Session {
   }
 
   #publishNow(packet: PublishPacket, topicBytes?: Uint8Array, options?: CallOptions): Promise<void> {
-    if (packet.qos === 0) return this.#send(encodePublish(packet, topicBytes));
+    if (packet.qos === 0) return this.#send(this.#encodePublish(packet, topicBytes));
     const id = this.#allocId();
     packet.packetId = id;
-    const bytes = encodePublish(packet, topicBytes);
+    let bytes: Uint8Array;
+    try {
+      bytes = this.#encodePublish(packet, topicBytes);
+    } catch (e) {
+      packet.packetId = undefined;
+      throw e;
+    }
     const entry: Outgoing = { packet, state: "publish", waiter: null, ackMark: this.#acksReceived, drops: 0 };
     const done = new Promise<void>((resolve, reject) => {
       entry.waiter = { resolve, reject };
@@ -591,6 +709,36 @@ export class Session {
     return this.#guard(done, `${packet.qos === 1 ? "PUBACK" : "PUBCOMP"} for packet id ${id}`, options, () => {
       if (this.#outgoing.get(id) === entry) entry.waiter = null;
     });
+  }
+
+  /**
+   * Encode a PUBLISH for this connection: with a topic alias when they are
+   * on (MQTT 5.0), and never larger than the broker's Maximum Packet Size.
+   */
+  #encodePublish(packet: PublishPacket, topicBytes?: Uint8Array): Uint8Array {
+    const w = this.#wire;
+    let bytes: Uint8Array;
+    if (w.version === 5 && this.topicAliases && (this.#server.topicAliasMaximum ?? 0) > 0) {
+      const p = packet as PublishPacketV5;
+      let alias = this.#aliasesOut.get(p.topic);
+      let topic = "";
+      if (alias === undefined && this.#aliasesOut.size < this.#server.topicAliasMaximum!) {
+        alias = this.#aliasesOut.size + 1;
+        this.#aliasesOut.set(p.topic, alias);
+        topic = p.topic;
+      }
+      bytes = alias === undefined ? w.encodePublish(packet, topicBytes) : w.encodePublish(
+        { ...p, topic, properties: { ...p.properties, topicAlias: alias } } as PublishPacket,
+        topic === "" ? new Uint8Array(0) : topicBytes,
+      );
+    } else bytes = w.encodePublish(packet, topicBytes);
+    if (bytes.length > this.#maxOut) {
+      throw new RangeError(
+        `Cannot publish to ${JSON.stringify(packet.topic)}: the packet is ${bytes.length} bytes, over the broker's ` +
+          `Maximum Packet Size ${this.#maxOut} [MQTT-3.1.2-24]: message not sent`,
+      );
+    }
+    return bytes;
   }
 
   /** Apply commandTimeout and an abort signal to a waiting call. */
@@ -635,10 +783,14 @@ export class Session {
    * @param options Abort signal.
    * @returns Return codes, one per filter.
    */
-  subscribe(subscriptions: { topic: string; qos: QoS }[], options?: CallOptions): Promise<number[]> {
+  subscribe(
+    subscriptions: { topic: string; qos: QoS }[],
+    options?: CallOptions,
+    extra?: { properties?: { subscriptionIdentifiers?: number[]; userProperties?: [string, string][] } },
+  ): Promise<number[]> {
     return this.#request(
       "subscribe",
-      (id) => encodePacket({ type: "subscribe", packetId: id, subscriptions }),
+      (id) => this.#wire.encodePacket({ type: "subscribe", packetId: id, subscriptions, ...extra }),
       options,
     );
   }
@@ -650,7 +802,18 @@ export class Session {
    * @param options Abort signal.
    */
   async unsubscribe(topics: string[], options?: CallOptions): Promise<void> {
-    await this.#request("unsubscribe", (id) => encodePacket({ type: "unsubscribe", packetId: id, topics }), options);
+    const codes = await this.#request(
+      "unsubscribe",
+      (id) => this.#wire.encodePacket({ type: "unsubscribe", packetId: id, topics }),
+      options,
+    );
+    const bad = codes.findIndex((c) => c >= 0x80);
+    if (bad >= 0) {
+      throw new MQTTException(
+        codes[bad]!,
+        `Unsubscribe from ${JSON.stringify(topics[bad])} refused by the broker: ${this.#wire.describe(codes[bad]!)}`,
+      );
+    }
   }
 
   #request(
@@ -683,7 +846,7 @@ export class Session {
    */
   ping(wait: boolean, options?: CallOptions): Promise<void> {
     if (this.#closed || this.#closing) return Promise.reject(this.#closed ?? this.#closing);
-    const sent = this.#send(encodePacket({ type: "pingreq" }));
+    const sent = this.#send(this.#wire.encodePacket({ type: "pingreq" }));
     if (!wait) return sent;
     const waiter = {} as Waiter<void>;
     const done = new Promise<void>((resolve, reject) => {
@@ -779,13 +942,13 @@ export class Session {
    *
    * @param timeoutMs Most time to wait for the DISCONNECT write.
    */
-  async disconnect(timeoutMs = 5000): Promise<void> {
+  async disconnect(timeoutMs = 5000, packet?: { reasonCode?: number; properties?: object }): Promise<void> {
     const err = new ConnectionClosedError("Disconnected by the client");
     this.rejectQueued(err);
     const t = this.#transport;
     if (this.#closed || !t) return;
     this.#closing = err;
-    const sent = this.#send(encodePacket({ type: "disconnect" }));
+    const sent = this.#send(this.#wire.encodePacket({ type: "disconnect", ...packet } as Packet));
     this.#fail(err, t, { releaseInflight: true, keepOpen: true });
     this.#transport = null;
     let timer: unknown = null;
@@ -925,7 +1088,7 @@ export class Session {
       reject: () => {},
     };
     this.#pingWaiters.push(waiter);
-    this.#send(encodePacket({ type: "pingreq" })).catch(() => {});
+    this.#send(this.#wire.encodePacket({ type: "pingreq" })).catch(() => {});
     this.#kick();
   }
 
@@ -994,7 +1157,7 @@ export class Session {
     }
   }
 
-  #dispatch(p: Packet): void {
+  #dispatch(p: Packet | PacketV5): void {
     const first = this.#decoder.lastFirstByte;
     const w = p.type === "connack" ? undefined : this.#waitMsg.shift();
     try {
@@ -1011,9 +1174,10 @@ export class Session {
     w?.resolve(p.type === "pingresp" ? null : first);
   }
 
-  #handle(p: Packet): void {
+  #handle(p: Packet | PacketV5): void {
     if (this.#connack) {
       const c = this.#connack;
+      if (p.type === "auth" && this.#wire.version === 5) return this.#onAuth(p.reasonCode ?? 0, p.properties);
       if (p.type !== "connack") {
         throw new MalformedPacketError(
           `Expected CONNACK as the first packet from the broker, got ${p.type.toUpperCase()} [MQTT-3.2.0-1]`,
@@ -1037,7 +1201,9 @@ export class Session {
         }
         this.#acksReceived++;
         this.#outgoing.delete(p.packetId);
-        o.waiter?.resolve();
+        const code = ackCode(p);
+        if (code >= 0x80) o.waiter?.reject(this.#ackError(p, code, o.packet));
+        else o.waiter?.resolve();
         this.#releaseSlots();
         return;
       }
@@ -1047,13 +1213,23 @@ export class Session {
         if (o && o.packet.qos !== 2) {
           throw new MalformedPacketError(`Got PUBREC for packet id ${p.packetId}, which was sent with QoS 1`);
         }
+        const code = ackCode(p);
+        if (code >= 0x80) {
+          // Refused: the flow ends here, no PUBREL [MQTT-4.3.3-4 (v5)].
+          if (o) {
+            this.#outgoing.delete(p.packetId);
+            o.waiter?.reject(this.#ackError(p, code, o.packet));
+            this.#releaseSlots();
+          }
+          return;
+        }
         if (o) o.state = "pubrel";
-        this.#send(encodePacket({ type: "pubrel", packetId: p.packetId })).catch(() => {});
+        this.#send(this.#wire.encodePacket({ type: "pubrel", packetId: p.packetId })).catch(() => {});
         return;
       }
       case "pubrel":
         this.#incomingQos2.delete(p.packetId);
-        this.#send(encodePacket({ type: "pubcomp", packetId: p.packetId })).catch(() => {});
+        this.#send(this.#wire.encodePacket({ type: "pubcomp", packetId: p.packetId })).catch(() => {});
         return;
       case "suback":
       case "unsuback": {
@@ -1065,22 +1241,83 @@ export class Session {
           );
         }
         this.#pending.delete(p.packetId);
-        w.resolve(p.type === "suback" ? p.returnCodes : []);
+        w.resolve(
+          "reasonCodes" in p ? p.reasonCodes : p.type === "suback" ? (p as { returnCodes: number[] }).returnCodes : [],
+        );
         return;
       }
+      case "disconnect":
+        if (this.#wire.version === 5) {
+          const d = p as { reasonCode?: number; properties?: DisconnectProperties };
+          return this.#onServerDisconnect(d.reasonCode ?? 0, d.properties);
+        }
+        break;
+      case "auth":
+        if (this.#wire.version === 5) return this.#onAuth(p.reasonCode ?? 0, p.properties);
+        break;
       case "pingresp":
         for (const w of this.#pingWaiters.splice(0)) w.resolve();
         return;
       case "connack":
         throw new MalformedPacketError("Unexpected second CONNACK from the broker [MQTT-3.2.0-1]");
-      default:
-        throw new MalformedPacketError(
-          `Unexpected ${p.type.toUpperCase()} from the broker: it is a client-to-server packet`,
-        );
     }
+    throw new MalformedPacketError(
+      `Unexpected ${p.type.toUpperCase()} from the broker: it is a client-to-server packet`,
+    );
+  }
+
+  #ackError(p: Packet | PacketV5, code: number, sent: PublishPacket): MQTTException {
+    const reason = (p as { properties?: { reasonString?: string } }).properties?.reasonString;
+    return new MQTTException(
+      code,
+      `Publish to ${JSON.stringify(sent.topic)} refused by the broker: ${this.#wire.describe(code)}` +
+        (reason ? ` (${JSON.stringify(reason)})` : ""),
+    );
+  }
+
+  /** The broker sent DISCONNECT (MQTT 5.0): the connection ends with its reason. */
+  #onServerDisconnect(code: number, props: DisconnectProperties | undefined): void {
+    const cause = new MQTTException(
+      code,
+      `The broker disconnected: ${this.#wire.describe(code)}` +
+        (props?.reasonString ? ` (${JSON.stringify(props.reasonString)})` : "") +
+        (props?.serverReference ? `; use another server: ${JSON.stringify(props.serverReference)}` : ""),
+    );
+    this.#lostByBroker = true;
+    this.#fail(new ConnectionClosedError(cause.message, { cause }));
+  }
+
+  /** An AUTH packet (MQTT 5.0 enhanced authentication): answer the challenge with the responder. */
+  #onAuth(code: number, props: AuthProperties | undefined): void {
+    const t = this.#transport;
+    const responder = this.authResponder;
+    if (code !== 0x18 || !responder || !this.#authMethod) {
+      throw new MalformedPacketError(
+        `Unexpected AUTH (reason ${this.#wire.describe(code)}) from the broker: ` +
+          (this.#authMethod ? "only Continue authentication (0x18) is expected" : "no authentication method was sent"),
+      );
+    }
+    const method = this.#authMethod;
+    Promise.resolve()
+      .then(() => responder(props?.authenticationData, code))
+      .then((data) => {
+        if (this.#transport !== t || (this.#closed && !this.#connack)) return;
+        const properties = data ? { authenticationMethod: method, authenticationData: data } : {
+          authenticationMethod: method,
+        };
+        return this.#send(this.#wire.encodePacket({ type: "auth", reasonCode: 0x18, properties }));
+      })
+      .catch((e: unknown) => {
+        this.#fail(
+          new ConnectionClosedError(`Authentication failed: ${errText(e)}`, { cause: e }),
+          t,
+        );
+      });
   }
 
   #onPublish(p: PublishPacket): void {
+    const alias = (p as PublishPacketV5).properties?.topicAlias;
+    if (alias !== undefined) this.#resolveAlias(p as PublishPacketV5, alias);
     const id = p.packetId;
     if (p.qos === 0 || id === undefined) return this.#opts.onMessage(p, null);
     if (p.qos === 2 && this.#incomingQos2.has(id)) {
@@ -1096,6 +1333,25 @@ export class Session {
     } finally {
       this.release(rec);
     }
+  }
+
+  /** Inbound topic alias [MQTT-3.3.2-7..12]: remember it with a topic, use it without one. */
+  #resolveAlias(p: PublishPacketV5, alias: number): void {
+    const max = this.#opts.topicAliasMaximum ?? 0;
+    if (alias === 0 || alias > max) {
+      throw new MalformedPacketError(
+        `Topic alias ${alias} from the broker is outside 1..${max} (our Topic Alias Maximum) [MQTT-3.3.2-9]`,
+      );
+    }
+    if (p.topic !== "") {
+      this.#aliasesIn.set(alias, p.topic);
+      return;
+    }
+    const topic = this.#aliasesIn.get(alias);
+    if (topic === undefined) {
+      throw new MalformedPacketError(`Topic alias ${alias} from the broker was never given a topic [MQTT-3.3.4-3]`);
+    }
+    p.topic = topic;
   }
 
   /**
@@ -1131,7 +1387,7 @@ export class Session {
         if (r.qos === 2) this.#incomingQos2.delete(r.id);
         continue;
       }
-      this.#send(encodePacket({ type: r.qos === 1 ? "puback" : "pubrec", packetId: r.id })).catch(() => {});
+      this.#send(this.#wire.encodePacket({ type: r.qos === 1 ? "puback" : "pubrec", packetId: r.id })).catch(() => {});
     }
   }
 
@@ -1225,6 +1481,16 @@ function otherProtocol(chunk: Uint8Array): string | null {
     text += String.fromCharCode(b);
   }
   return `'${text}${chunk.length > text.length ? "..." : ""}' (is this an MQTT port?)`;
+}
+
+/** A CONNACK's return code (3.1.1) or reason code (5.0). */
+function connackCode(p: Packet | PacketV5): number {
+  return "reasonCode" in p ? p.reasonCode ?? 0 : (p as { returnCode: number }).returnCode;
+}
+
+/** An acknowledgement's reason code (0 when absent, and always on 3.1.1). */
+function ackCode(p: Packet | PacketV5): number {
+  return (p as { reasonCode?: number }).reasonCode ?? 0;
 }
 
 function errText(e: unknown): string {
