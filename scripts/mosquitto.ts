@@ -108,7 +108,10 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Mosqu
   const port = opts.port ?? await freePort();
   const extraPorts: number[] = [];
   for (let i = 0; i < (opts.extraListeners?.length ?? 0); i++) {
-    extraPorts.push(opts.extraPorts?.[i] ?? await freePort());
+    let p = opts.extraPorts?.[i] ?? await freePort();
+    // The kernel may hand the same free port out twice in a row: each listener needs its own.
+    while (opts.extraPorts?.[i] === undefined && (p === port || extraPorts.includes(p))) p = await freePort();
+    extraPorts.push(p);
   }
   const conf: string[] = [
     "persistence false",

@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { MQTTClient } from "../../src/client.ts";
 import { MQTTException } from "../../src/codec/errors.ts";
 import type { Message } from "../../src/message.ts";
+import { Buffer } from "node:buffer";
 import { type Broker, runtime, startMosquittoBroker, until } from "./_brokers.ts";
 import { within } from "./_suite.ts";
 
@@ -175,3 +176,75 @@ test("mosquitto v5: a wrong password is refused with reason code 0x86 or 0x87", 
 });
 // mosquitto 2.0.11 closes a taken-over v5 connection without a DISCONNECT: the server DISCONNECT path is tested
 // against a scripted broker in tests/mqtt5/.
+
+test("mosquitto v5: properties interoperate with MQTT.js 5 (an independent MQTT 5.0 implementation) both ways", async () => {
+  const mqtt = (await import("mqtt")).default;
+  await withV5(async (b, make) => {
+    const ours = make();
+    await ours.connect();
+    const fromThem: Message[] = [];
+    await ours.subscribe("ix/them", 1, (m) => fromThem.push(m));
+    const them = await mqtt.connectAsync(`mqtt://127.0.0.1:${b.port}`, {
+      protocolVersion: 5,
+      clientId: `mqttjs-${runtime}-${seq}`,
+    });
+    try {
+      const fromUs: { payload: string; props: Record<string, unknown> }[] = [];
+      them.on(
+        "message",
+        (_t, payload, packet) => fromUs.push({ payload: payload.toString(), props: packet.properties ?? {} }),
+      );
+      await them.subscribeAsync("ix/us", { qos: 1 });
+      await them.publishAsync("ix/them", "from mqtt.js", {
+        qos: 1,
+        properties: {
+          userProperties: { k: "v" },
+          contentType: "text/x",
+          responseTopic: "ix/back",
+          correlationData: Buffer.from([9, 8]),
+        },
+      });
+      await ours.publish("ix/us", "from us", {
+        qos: 1,
+        properties: {
+          userProperties: [["a", "b"]],
+          contentType: "text/y",
+          messageExpiryInterval: 30,
+          correlationData: new Uint8Array([7]),
+        },
+      });
+      await until(() => fromThem.length === 1 && fromUs.length === 1, "both messages");
+      const p = fromThem[0]!.properties!;
+      assert.deepEqual(p.userProperties, [["k", "v"]]);
+      assert.equal(p.contentType, "text/x");
+      assert.equal(p.responseTopic, "ix/back");
+      assert.deepEqual([...p.correlationData!], [9, 8]);
+      assert.equal(fromUs[0]!.payload, "from us");
+      assert.deepEqual({ ...(fromUs[0]!.props.userProperties as object) }, { a: "b" });
+      assert.equal(fromUs[0]!.props.contentType, "text/y");
+      assert.deepEqual([...(fromUs[0]!.props.correlationData as Uint8Array)], [7]);
+    } finally {
+      await them.endAsync();
+    }
+  });
+});
+
+test("mosquitto v5: the will carries its properties to subscribers when the client aborts", async () => {
+  await withV5(async (_b, make) => {
+    const watcher = make();
+    await watcher.connect();
+    const wills: Message[] = [];
+    await watcher.subscribe("will/#", 1, (m) => wills.push(m));
+    const c = make();
+    c.setLastWill("will/c", "gone", {
+      qos: 1,
+      properties: { contentType: "text/plain", userProperties: [["why", "abort"]] },
+    });
+    await c.connect();
+    c.abort();
+    await until(() => wills.length === 1, "the will");
+    assert.equal(wills[0]!.text(), "gone");
+    assert.equal(wills[0]!.properties?.contentType, "text/plain");
+    assert.deepEqual(wills[0]!.properties?.userProperties, [["why", "abort"]]);
+  });
+});
