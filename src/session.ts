@@ -1149,7 +1149,22 @@ export class Session {
         if (this.#pingDeadline !== null) this.#receivedWhilePinging += chunk.length;
       }
     } catch (e) {
-      if (this.#transport === t) this.#fail(e instanceof Error ? e : new Error(String(e)), t);
+      if (this.#transport === t) {
+        if (e instanceof MalformedPacketError && this.#wire.version === 5 && !this.#connack) {
+          // MQTT 5.0: tell the broker why before closing [MQTT-4.13.1-1]: 0x95 too large, 0x82 protocol error, 0x81 malformed.
+          const reasonCode = /exceeds maxPacketSize/.test(e.message)
+            ? 0x95
+            : /alias|Unexpected/.test(e.message)
+            ? 0x82
+            : 0x81;
+          try {
+            t.write(this.#wire.encodePacket({ type: "disconnect", reasonCode }))?.catch(() => {});
+          } catch {
+            // The link is going anyway.
+          }
+        }
+        this.#fail(e instanceof Error ? e : new Error(String(e)), t);
+      }
     } finally {
       if (this.#readingOn === t) this.#readingOn = null;
       // Demand may have arrived while the last read was in flight.

@@ -174,6 +174,15 @@ test("v5 resolves inbound topic aliases and refuses an unknown one", async () =>
     properties: { topicAlias: 4 },
   }));
   await assert.rejects(it.next(), (e: unknown) => e instanceof MalformedPacketError && /alias 4/.test(String(e)));
+  assert.deepEqual(sent(t).at(-1), { type: "disconnect", reasonCode: 0x82 }, "DISCONNECT with Protocol Error first");
+});
+
+test("v5 an inbound packet over our Maximum Packet Size ends the connection with DISCONNECT 0x95", async () => {
+  const { client, t } = await v5(OK, { maxPacketSize: 64 });
+  const it = client.messages();
+  t.receive("30ff01"); // a PUBLISH of 255 bytes
+  await assert.rejects(it.next(), /exceeds maxPacketSize 64/);
+  assert.deepEqual(sent(t).at(-1), { type: "disconnect", reasonCode: 0x95 });
 });
 
 test("v5 assigns outbound topic aliases per connection when topicAliases is on", async () => {
