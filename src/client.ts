@@ -707,6 +707,13 @@ export class MQTTClient {
     if (options.protocolVersion !== undefined && options.protocolVersion !== 4 && options.protocolVersion !== 5) {
       throw new RangeError(`protocolVersion must be 4 or 5, got ${show(options.protocolVersion)}`);
     }
+    if (options.protocolVersion !== 5) {
+      for (
+        const k of ["sessionExpiryInterval", "topicAliasMaximum", "topicAliases", "connectProperties", "auth"] as const
+      ) {
+        if (options[k] !== undefined) this.#v5Only(`The ${k} option`);
+      }
+    }
     this.#session.topicAliases = options.topicAliases ?? false;
     if (options.auth) {
       if (typeof options.auth.method !== "string") throw new TypeError("auth.method must be a string");
@@ -816,11 +823,15 @@ export class MQTTClient {
     if (payload.length > 65_535) {
       throw new RangeError(`Invalid will message: ${payload.length} bytes, the maximum is 65535`);
     }
-    this.#will = { topic: t, payload, qos: checkQos(options.qos ?? 0), retain: options.retain ?? false };
-    if (options.properties) {
-      this.#v5Only("will properties");
-      (this.#will as { properties?: WillProperties }).properties = options.properties;
-    }
+    if (options.properties) this.#v5Only("will properties");
+    const will: Will & { properties?: WillProperties } = {
+      topic: t,
+      payload,
+      qos: checkQos(options.qos ?? 0),
+      retain: options.retain ?? false,
+    };
+    if (options.properties) will.properties = options.properties;
+    this.#will = will;
   }
 
   /**
@@ -1107,14 +1118,19 @@ export class MQTTClient {
   async #resubscribe(): Promise<void> {
     const subs = [...this.#subs];
     if (subs.length === 0) return;
-    const codes = await this.#session.subscribe(subs.map(([, s]) => s.entry));
-    codes.forEach((c, i) => {
-      if (c === 0x80) {
-        this.#report(
-          new MQTTException(0x80, `Resubscribe to ${JSON.stringify(subs[i]![0])} refused by the broker (SUBACK 0x80)`),
-        );
-      }
-    });
+    const refused = (t: string, c: number): void => {
+      if (c < 0x80) return;
+      const why = this.#session.wire.version === 5 ? this.#session.wire.describe(c) : `SUBACK 0x${c.toString(16)}`;
+      this.#report(new MQTTException(c, `Resubscribe to ${JSON.stringify(t)} refused by the broker (${why})`));
+    };
+    if (this.#session.wire.version === 4) {
+      const codes = await this.#session.subscribe(subs.map(([, s]) => s.entry));
+      codes.forEach((c, i) => refused(subs[i]![0], c));
+      return;
+    }
+    // MQTT 5.0: one SUBSCRIBE per filter, each with its own subscription identifier and user properties.
+    const codes = await Promise.all(subs.map(([, s]) => this.#session.subscribe([s.entry], undefined, s.extra)));
+    codes.forEach((c, i) => refused(subs[i]![0], c[0] ?? 0x80));
   }
 
   /** The session lost its connection. Only the loss of an established connection is ours to handle here. */
@@ -1158,10 +1174,6 @@ export class MQTTClient {
     if (typeof timeout !== "number" || !(timeout >= 0)) {
       throw new RangeError(`timeout must be a number of milliseconds >= 0, got ${show(timeout)}`);
     }
-    const run = this.#begin("disconnecting");
-    this.#session.offline = null;
-    this.#dropHeld();
-    this.#endConsumers(null);
     let packet: { reasonCode?: number; properties?: object } | undefined;
     if (options.reasonCode !== undefined || options.sessionExpiryInterval !== undefined || options.userProperties) {
       this.#v5Only("disconnect() reason codes and properties");
@@ -1171,6 +1183,10 @@ export class MQTTClient {
       }
       if (options.userProperties) (packet.properties as ConnectProperties).userProperties = options.userProperties;
     }
+    const run = this.#begin("disconnecting");
+    this.#session.offline = null;
+    this.#dropHeld();
+    this.#endConsumers(null);
     // Settles every call synchronously, then waits for the write.
     const closing = this.#session.disconnect(timeout, packet);
     // Publishes kept for a reconnect that will not come (this connection only: a connect() may follow at once).
@@ -1279,7 +1295,7 @@ export class MQTTClient {
   }
 
   #v5Only(what: string): void {
-    if (this.#opts.protocolVersion !== 5) throw new TypeError(`${what} need protocolVersion: 5 (MQTT 5.0)`);
+    if (this.#opts.protocolVersion !== 5) throw new TypeError(`${what}: requires protocolVersion: 5 (MQTT 5.0)`);
   }
 
   /**
@@ -1333,7 +1349,7 @@ export class MQTTClient {
       this.#v5Only("subscription options");
     }
     // Registered before SUBSCRIBE goes out: retained messages may follow the SUBACK at once.
-    const sub: Sub = { qos: q, handler: h ?? this.#subs.get(t)?.handler, token: ++this.#subToken, entry };
+    const sub: Sub = { qos: q, handler: h ?? this.#subs.get(t)?.handler, token: ++this.#subToken, entry, extra };
     this.#setSub(t, sub);
     if (subId !== undefined) {
       this.#subIds.set(t, subId);
@@ -1768,8 +1784,33 @@ export class MQTTClient {
 
 /** Ends `connect()`/`reconnect()` runs that a newer run replaced. */
 const CANCELLED = "connect() cancelled by disconnect(), abort() or a newer connect()";
-/** CONNACK refusals that retrying cannot fix: protocol version, identifier, credentials, authorization. */
-const FATAL_CODES: ReadonlySet<number> = new Set([1, 2, 4, 5]);
+/**
+ * CONNACK refusals that retrying cannot fix: protocol version, identifier,
+ * credentials, authorization (3.1.1 codes 1, 2, 4, 5), and their MQTT 5.0
+ * counterparts: every code >= 0x80 but "unspecified", "implementation
+ * specific", "server unavailable", "server busy", "quota exceeded" and
+ * "connection rate exceeded", which may pass.
+ */
+const FATAL_CODES: ReadonlySet<number> = new Set([
+  1,
+  2,
+  4,
+  5,
+  0x81,
+  0x82,
+  0x84,
+  0x85,
+  0x86,
+  0x87,
+  0x8a,
+  0x8c,
+  0x90,
+  0x95,
+  0x9a,
+  0x9b,
+  0x9c,
+  0x9d,
+]);
 /** Messages kept for the first consumer before the client stops reading. */
 const HELD_MAX = 100;
 
@@ -1786,6 +1827,8 @@ interface Sub {
   token: number;
   /** The SUBSCRIBE entry (filter, QoS and MQTT 5.0 options), for resubscription. */
   entry: SubscriptionEntry;
+  /** MQTT 5.0 SUBSCRIBE properties (subscription identifier, user properties), for resubscription. */
+  extra: { properties?: { subscriptionIdentifiers?: number[]; userProperties?: UserProperty[] } } | undefined;
 }
 
 /** One filter of a SUBSCRIBE, with MQTT 5.0's subscription options. */

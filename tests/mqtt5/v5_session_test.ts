@@ -287,7 +287,7 @@ test("v5 publish properties: payloadFormatIndicator 1 checks UTF-8; properties o
   );
   await client.disconnect();
   const v4 = new MQTTClient("v4", "h", { transport: fakeFactory(), keepalive: 0 });
-  await assert.rejects(v4.publish("t", "x", { properties: { contentType: "a" } }), /need protocolVersion: 5/);
+  await assert.rejects(v4.publish("t", "x", { properties: { contentType: "a" } }), /requires protocolVersion: 5/);
 });
 
 test("v5 received messages carry their properties and the filters their subscription identifiers name", async () => {
@@ -316,4 +316,87 @@ test("v5 received messages carry their properties and the filters their subscrip
   assert.deepEqual(got[0]!.properties!.userProperties, [["x", "y"]]);
   assert.deepEqual(got[0]!.subscriptions, ["a/#"]);
   await client.disconnect();
+});
+
+test("v5 with reconnect, a refusal retrying cannot fix (0x87) rejects at once; 0x88 Server unavailable is retried", async () => {
+  for (const [code, attempts] of [[0x87, 1], [0x88, 3]] as const) {
+    let n = 0;
+    const f = fakeFactory((t) => {
+      const i = n++;
+      t.onWrite = () =>
+        t.receive(encodePacketV5({ type: "connack", sessionPresent: false, reasonCode: i < 2 ? code : 0 }));
+    });
+    const client = new MQTTClient("rc", "h", {
+      transport: f,
+      keepalive: 0,
+      protocolVersion: 5,
+      reconnect: { minDelay: 1, jitter: 0 },
+    });
+    const p = client.connect();
+    if (code === 0x87) await assert.rejects(p, (e: unknown) => e instanceof MQTTException && e.code === 0x87);
+    else assert.equal(await p, false);
+    assert.equal(f.transports.length, attempts);
+    await client.disconnect();
+  }
+});
+
+test("v5 resubscribe after a lost session sends each filter with its subscription identifier and user properties", async () => {
+  let n = 0;
+  const f = fakeFactory((t) => {
+    const i = n++;
+    t.onWrite = (b) => {
+      const d = new PacketDecoderV5();
+      d.feed(b);
+      const p = d.next()!;
+      if (p.type === "connect") t.receive(encodePacketV5(OK));
+      if (p.type === "subscribe") {
+        t.receive(encodePacketV5({ type: "suback", packetId: p.packetId, reasonCodes: p.subscriptions.map(() => 1) }));
+      }
+    };
+    void i;
+  });
+  const client = new MQTTClient("rs", "h", {
+    transport: f,
+    keepalive: 0,
+    protocolVersion: 5,
+    reconnect: { minDelay: 1, jitter: 0 },
+  });
+  await client.connect();
+  await client.subscribe("a/#", { qos: 1, userProperties: [["u", "1"]] });
+  await client.subscribe("b", { qos: 0, noLocal: true });
+  f.transports[0]!.end();
+  await new Promise((r) => setTimeout(r, 30));
+  const subs = sent(f.transports[1]!).filter((p) => p.type === "subscribe") as {
+    subscriptions: { topic: string; noLocal?: boolean }[];
+    properties?: { subscriptionIdentifiers?: number[]; userProperties?: [string, string][] };
+  }[];
+  assert.deepEqual(
+    subs.map((s) => [s.subscriptions[0]!.topic, s.properties?.subscriptionIdentifiers, s.properties?.userProperties]),
+    [["a/#", [1], [["u", "1"]]], ["b", [2], undefined]],
+  );
+  assert.equal(subs[1]!.subscriptions[0]!.noLocal, true);
+  await client.disconnect();
+});
+
+test("3.1.1 refuses MQTT 5.0 arguments before changing anything: disconnect({ reasonCode }), will properties, 5.0 options", async () => {
+  const f = fakeFactory((t) => {
+    t.onWrite = (b) => {
+      if (b[0] === 0x10) t.receive("20020000");
+    };
+  });
+  const client = new MQTTClient("v4", "h", { transport: f, keepalive: 0 });
+  await client.connect();
+  await assert.rejects(client.disconnect({ reasonCode: 4 }), /requires protocolVersion: 5/);
+  assert.equal(client.state, "connected", "still connected");
+  assert.throws(
+    () => client.setLastWill("w", "x", { properties: { contentType: "a" } }),
+    /will properties: requires protocolVersion: 5/,
+  );
+  await client.disconnect();
+  assert.equal(f.transports.length, 1);
+  await client.connect();
+  assert.equal(f.transports[1]!.writes[0]![9]! & 0x04, 0, "the refused will was not stored: no will flag");
+  await client.disconnect();
+  assert.throws(() => new MQTTClient("v4", "h", { sessionExpiryInterval: 10 }), /sessionExpiryInterval option/);
+  assert.throws(() => new MQTTClient("v4", "h", { topicAliases: true }), /topicAliases option/);
 });
