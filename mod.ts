@@ -1,5 +1,5 @@
 /**
- * A small, dependency-free MQTT 3.1.1 client for Deno and Bun,
+ * A small, dependency-free MQTT 3.1.1 and 5.0 client for Deno and Bun,
  * with the API of MicroPython's umqtt.simple in camelCase, plus QoS 2,
  * automatic keepalive, persistent sessions, reconnect with backoff,
  * `for await` with backpressure, per-topic handlers and WebSockets.

@@ -593,7 +593,7 @@ export interface PublishOptions extends CallOptions {
 }
 
 /**
- * An MQTT 3.1.1 client with umqtt.simple's API in camelCase, Promise-based,
+ * An MQTT 3.1.1 and 5.0 client with umqtt.simple's API in camelCase, Promise-based,
  * plus QoS 2, automatic keepalive, persistent sessions, reconnect, async
  * iteration and per-topic handlers.
  *

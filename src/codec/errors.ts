@@ -6,7 +6,7 @@
 import { CONNACK_REASONS } from "./constants.ts";
 
 /**
- * Bytes that are not a valid MQTT 3.1.1 packet. The client closes the
+ * Bytes that are not a valid MQTT 3.1.1 or 5.0 packet. The client closes the
  * connection when it receives one and rejects every pending call with it.
  *
  * @example Catching malformed input
