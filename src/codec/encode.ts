@@ -10,6 +10,7 @@ import { show } from "./_show.ts";
 import { MAX_KEEPALIVE, MAX_PACKET_ID, PROTOCOL_LEVEL } from "./constants.ts";
 import type { ConnectPacket, Packet, PublishPacket, QoS, SubscribePacket, UnsubscribePacket } from "./packets.ts";
 import { alloc, checkBinary, fixed, putBytes } from "./_write.ts";
+import { remainingLengthSize, writeRemainingLength } from "./remaining_length.ts";
 import { validateTopicName } from "./topic.ts";
 import { encodeUtf8 } from "./utf8.ts";
 
@@ -126,6 +127,33 @@ export function encodeConnect(p: ConnectPacket): Uint8Array {
  * ```
  */
 export function encodePublish(p: PublishPacket, topicBytes?: Uint8Array): Uint8Array {
+  return publish(p, topicBytes, true);
+}
+
+/**
+ * Encode the part of a PUBLISH [MQTT-3.3] that comes before the payload:
+ * the fixed header (its Remaining Length counts the payload), the topic and,
+ * for QoS 1 and 2, the packet id. Write `p.payload` right after it as it is,
+ * so a large payload is never copied (see `Transport.writev`); the two
+ * together are exactly {@linkcode encodePublish}'s bytes. Same checks as
+ * `encodePublish`.
+ *
+ * @param p The packet.
+ * @param topicBytes The topic's UTF-8 bytes, if already at hand.
+ * @returns The bytes before the payload.
+ * @example Header and payload, written one after the other
+ * ```ts
+ * import { encodePublish, encodePublishHeader } from "./encode.ts";
+ * const p = { type: "publish", topic: "a", payload: new Uint8Array([1, 2]), qos: 0, retain: false, dup: false } as const;
+ * console.log(encodePublishHeader(p)); // Uint8Array [48, 5, 0, 1, 97]
+ * console.log(encodePublish(p)); // Uint8Array [48, 5, 0, 1, 97, 1, 2]
+ * ```
+ */
+export function encodePublishHeader(p: PublishPacket, topicBytes?: Uint8Array): Uint8Array {
+  return publish(p, topicBytes, false);
+}
+
+function publish(p: PublishPacket, topicBytes: Uint8Array | undefined, withPayload: boolean): Uint8Array {
   const qos = checkQos(p.qos);
   if (p.dup && qos === 0) throw new RangeError("Cannot set DUP on a QoS 0 PUBLISH [MQTT-3.3.1-2]");
   let topic = topicBytes;
@@ -134,17 +162,30 @@ export function encodePublish(p: PublishPacket, topicBytes?: Uint8Array): Uint8A
     topic = encodeUtf8(p.topic, "topic");
   }
   const payload = p.payload;
-  const rl = 2 + topic.length + (qos > 0 ? 2 : 0) + payload.length;
-  const buf = fixed(0x30 | (p.dup ? 0x08 : 0) | (qos << 1) | (p.retain ? 1 : 0), rl);
-  const start = buf.length - rl;
-  let o = putBytes(buf, start, topic);
+  const head = 2 + topic.length + (qos > 0 ? 2 : 0);
+  const rl = head + payload.length;
+  const o = 1 + remainingLengthSize(rl);
+  const buf = alloc(o + head + (withPayload ? payload.length : 0));
+  buf[0] = 0x30 | (p.dup ? 0x08 : 0) | (qos << 1) | (p.retain ? 1 : 0);
+  writeRemainingLength(rl, buf, 1);
+  const tl = topic.length;
+  buf[o] = tl >> 8;
+  buf[o + 1] = tl & 0xff;
+  copy(buf, o + 2, topic);
   if (qos > 0) {
     const id = checkPacketId(p.packetId);
-    buf[o++] = id >> 8;
-    buf[o++] = id & 0xff;
+    buf[o + 2 + tl] = id >> 8;
+    buf[o + 3 + tl] = id & 0xff;
   }
-  buf.set(payload, o);
+  if (withPayload) copy(buf, o + head, payload);
   return buf;
+}
+
+/** `buf.set(b, o)`, with a plain loop for short arrays (cheaper than the call). */
+function copy(buf: Uint8Array, o: number, b: Uint8Array): void {
+  const n = b.length;
+  if (n > 16) buf.set(b, o);
+  else for (let i = 0; i < n; i++) buf[o + i] = b[i]!;
 }
 
 function encodeAck(first: number, id: number): Uint8Array {

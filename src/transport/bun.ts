@@ -6,9 +6,9 @@
  */
 import { raceAbort } from "./_abort.ts";
 import { tlsError } from "./_errors.ts";
-import { concat } from "../_bytes.ts";
 import type { Transport, TransportConnectOptions } from "./types.ts";
 import { Inbox } from "./_inbox.ts";
+import { OutQueue } from "./_queue.ts";
 
 /** The parts of Bun's socket API this transport uses. */
 interface BunSocket {
@@ -110,8 +110,6 @@ class BunTransport implements Transport {
   #inbox = new Inbox({ pause: () => this.#sock?.pause?.(), resume: () => this.#sock?.resume?.() });
   #ended = false;
   #error: Error | null = null;
-  #pending: Uint8Array[] = [];
-  #drainWaiters: { resolve(): void; reject(e: Error): void }[] = [];
   #tls: boolean;
   #ready: { resolve(): void; reject(e: Error): void } | null = null;
   #handshaken = false;
@@ -123,7 +121,10 @@ class BunTransport implements Transport {
   handlers(): BunHandlers {
     return {
       data: (_s, d) => this.#inbox.push(d),
-      drain: () => this.#flush(),
+      drain: () => {
+        this.#blocked = false;
+        this.#flush();
+      },
       close: (_s, err) => this.#finish(err ?? null),
       end: () => this.#finish(null),
       error: (_s, err) => this.#finish(err),
@@ -165,59 +166,91 @@ class BunTransport implements Transport {
     this.#ready = null;
     ready?.reject(this.#error ?? new Error("Connection closed during the TLS handshake"));
     this.#inbox.end(this.#error);
-    const e = this.#error ?? new Error("Cannot write: the connection is closed");
-    for (const w of this.#drainWaiters.splice(0)) w.reject(e);
-    this.#pending = [];
+    const d = this.#done;
+    this.#done = null;
+    this.#out.clear();
+    d?.reject(this.#error ?? new Error("Cannot write: the connection is closed"));
   }
 
   read(): Promise<Uint8Array | null> {
     return this.#inbox.read();
   }
 
-  #batch: Uint8Array[] = [];
-  #batchBytes = 0;
-  #batchDone: Promise<void> | null = null;
+  #out = new OutQueue();
+  #scheduled = false;
+  #blocked = false;
+  #done: { promise: Promise<void>; resolve(): void; reject(e: Error): void } | null = null;
 
-  /** Packets written in the same tick go out in one socket write. */
+  /**
+   * Packets written in the same tick go out in one socket write; the promise
+   * settles once all of them were taken by the kernel.
+   */
   write(bytes: Uint8Array): Promise<void> | void {
     if (this.#ended || !this.#sock) {
       return Promise.reject(this.#error ?? new Error("Cannot write: the connection is closed"));
     }
-    this.#batch.push(bytes);
-    this.#batchBytes += bytes.length;
-    this.#batchDone ??= new Promise<void>((resolve, reject) => {
-      queueMicrotask(() => {
-        const parts = this.#batch;
-        const size = this.#batchBytes;
-        this.#batch = [];
-        this.#batchBytes = 0;
-        this.#batchDone = null;
-        const data = concat(parts, size);
-        const r = this.#writeNow(data);
-        if (r) r.then(resolve, reject);
-        else resolve();
-      });
-    });
-    return this.#batchDone;
+    this.#out.push(bytes);
+    return this.#pending();
   }
 
-  #writeNow(bytes: Uint8Array): Promise<void> | void {
+  /** A header and its payload, gathered with the tick's other writes (a large payload goes as it is). */
+  writev(header: Uint8Array, payload: Uint8Array): Promise<void> | void {
     if (this.#ended || !this.#sock) {
       return Promise.reject(this.#error ?? new Error("Cannot write: the connection is closed"));
     }
-    if (this.#pending.length === 0) {
-      const n = this.#sock.write(bytes);
-      if (n === bytes.length) return;
-      if (n < 0) return this.#writeError();
-      this.#pending.push(n > 0 ? bytes.subarray(n) : bytes);
-    } else {
-      this.#pending.push(bytes);
+    this.#out.push(header);
+    this.#out.push(payload);
+    return this.#pending();
+  }
+
+  #pending(): Promise<void> {
+    if (!this.#scheduled && !this.#blocked) {
+      this.#scheduled = true;
+      queueMicrotask(this.#flushTick);
     }
-    return new Promise((resolve, reject) => this.#drainWaiters.push({ resolve, reject }));
+    if (this.#done === null) {
+      let resolve!: () => void;
+      let reject!: (e: Error) => void;
+      const promise = new Promise<void>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      this.#done = { promise, resolve, reject };
+    }
+    return this.#done.promise;
+  }
+
+  #flushTick = (): void => {
+    this.#scheduled = false;
+    if (!this.#blocked) this.#flush();
+  };
+
+  /** Write until everything went out or the kernel's buffer is full (then wait for `drain`). */
+  #flush(): void {
+    const sock = this.#sock;
+    if (!sock || this.#ended) return;
+    const out = this.#out;
+    while (!out.empty) {
+      const data = out.next();
+      const n = sock.write(data);
+      if (n < 0) {
+        this.#writeError();
+        return;
+      }
+      if (n < data.length) {
+        out.unshift(n > 0 ? data.subarray(n) : data);
+        this.#blocked = true;
+        return;
+      }
+    }
+    this.#blocked = false;
+    const d = this.#done;
+    this.#done = null;
+    d?.resolve();
   }
 
   /** Bun returns -1 from write() on a dead socket, and a paused socket may never report the close. */
-  #writeError(): Promise<void> {
+  #writeError(): void {
     const err = new Error("Connection lost: the socket refused the write (closed or reset by the peer)");
     this.#finish(err);
     try {
@@ -225,26 +258,6 @@ class BunTransport implements Transport {
     } catch {
       // already gone
     }
-    return Promise.reject(err);
-  }
-
-  #flush(): void {
-    const sock = this.#sock;
-    if (!sock) return;
-    while (this.#pending.length > 0) {
-      const b = this.#pending[0]!;
-      const n = sock.write(b);
-      if (n < 0) {
-        this.#writeError().catch(() => {});
-        return;
-      }
-      if (n < b.length) {
-        this.#pending[0] = n > 0 ? b.subarray(n) : b;
-        return;
-      }
-      this.#pending.shift();
-    }
-    for (const w of this.#drainWaiters.splice(0)) w.resolve();
   }
 
   close(): void {

@@ -14,7 +14,7 @@
  */
 import { raceAbort } from "./_abort.ts";
 import { tlsError } from "./_errors.ts";
-import { concat } from "../_bytes.ts";
+import { OutQueue } from "./_queue.ts";
 import type { TlsOptions, Transport, TransportConnectOptions } from "./types.ts";
 
 const READ_SIZE = 65_536;
@@ -103,8 +103,7 @@ class DenoTransport implements Transport {
   #buf = new Uint8Array(READ_SIZE);
   #off = 0;
   #closed = false;
-  #queue: Uint8Array[] = [];
-  #queued = 0;
+  #queue = new OutQueue();
   #flushing: Promise<void> | null = null;
 
   constructor(conn: Deno.Conn) {
@@ -135,22 +134,31 @@ class DenoTransport implements Transport {
   write(bytes: Uint8Array): Promise<void> {
     if (this.#closed) return Promise.reject(new Error("Cannot write: the connection is closed"));
     this.#queue.push(bytes);
-    this.#queued += bytes.length;
     // Writes issued while one is in flight are coalesced into the next one.
+    this.#flushing ??= this.#flush();
+    return this.#flushing;
+  }
+
+  /** A header and its payload: the payload is gathered with the rest, copied once at most. */
+  writev(header: Uint8Array, payload: Uint8Array): Promise<void> {
+    if (this.#closed) return Promise.reject(new Error("Cannot write: the connection is closed"));
+    this.#queue.push(header);
+    this.#queue.push(payload);
     this.#flushing ??= this.#flush();
     return this.#flushing;
   }
 
   async #flush(): Promise<void> {
     try {
-      while (this.#queue.length > 0) {
-        const data = concat(this.#queue, this.#queued);
-        this.#queue = [];
-        this.#queued = 0;
+      // Deno's write is asynchronous: everything queued meanwhile goes out in the next write,
+      // gathered into one reused buffer (no ArrayBuffer per write).
+      while (!this.#queue.empty) {
+        const data = this.#queue.next();
         let off = 0;
-        while (off < data.length) off += await this.#conn.write(data.subarray(off));
+        while (off < data.length) off += await this.#conn.write(off === 0 ? data : data.subarray(off));
       }
     } catch (e) {
+      this.#queue.clear();
       throw tlsError(e);
     } finally {
       this.#flushing = null;

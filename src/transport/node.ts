@@ -18,6 +18,8 @@ interface NodeSocket {
   pause(): void;
   resume(): void;
   setNoDelay(on?: boolean): void;
+  cork(): void;
+  uncork(): void;
   on(event: string, fn: (...args: never[]) => void): void;
   once(event: string, fn: (...args: never[]) => void): void;
   removeListener(event: string, fn: (...args: never[]) => void): void;
@@ -134,6 +136,22 @@ class NodeTransport implements Transport {
     // Node queues every write in order; wait for the kernel only when its buffer is full,
     // with one shared drain promise however many writes are waiting.
     if (this.#sock.write(bytes) && !this.#drained) return;
+    return this.#drain();
+  }
+
+  /** A header and its payload in one `writev` system call (corked), the payload not copied. */
+  writev(header: Uint8Array, payload: Uint8Array): Promise<void> | void {
+    if (this.#ended) return Promise.reject(this.#error ?? new Error("Cannot write: the connection is closed"));
+    const sock = this.#sock;
+    sock.cork();
+    sock.write(header);
+    const ok = sock.write(payload);
+    sock.uncork();
+    if (ok && !this.#drained) return;
+    return this.#drain();
+  }
+
+  #drain(): Promise<void> {
     this.#drained ??= new Promise<void>((resolve, reject) => {
       const onDrain = (): void => {
         this.#sock.removeListener("close", onClose);

@@ -38,6 +38,19 @@ export interface Transport {
    * @returns Nothing, or a promise that settles when the link took the bytes.
    */
   write(bytes: Uint8Array): Promise<void> | void;
+  /**
+   * Optional: send `header` and then `payload` as if they were one
+   * {@linkcode Transport.write} of both joined, without joining them (a
+   * PUBLISH's header from `encodePublishHeader` and its payload, so a large
+   * payload is not copied into a new array first). Same order, backpressure
+   * and hand-over rules as `write`: both arrays are handed over. Callers
+   * fall back to `write` when it is absent.
+   *
+   * @param header The bytes to send first.
+   * @param payload The bytes to send right after them.
+   * @returns Nothing, or a promise that settles when the link took the bytes.
+   */
+  writev?(header: Uint8Array, payload: Uint8Array): Promise<void> | void;
   /** Close the link; pending and later reads resolve `null`. Idempotent. */
   close(): void;
 }
