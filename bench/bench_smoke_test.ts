@@ -156,7 +156,20 @@ test("renderMarkdown() and renderSvg() show the ratio to raw and mark a missed t
     figures: { qos0_64_cpu: { deno: { ours: summarise([2]), raw: summarise([1]), mqttjs: summarise([4]) } } },
     delivery: [],
     size: {
-      ours: { minified: 10_000, gzip: 4_000, deps: 0, how: "x" },
+      ours: {
+        entries: [
+          {
+            entry: ".",
+            bundler: "esbuild",
+            single: { minified: 30_000, gzip: 10_000 },
+            main: { minified: 20_000, gzip: 9_000 },
+            withTransport: { deno: { minified: 22_000, gzip: 9_500 } },
+          },
+        ],
+        modules: [{ path: "src/client.ts", bytes: 20_000 }],
+        deps: 0,
+        how: "x",
+      },
       mqttjs: { minified: 1, gzip: 1, deps: 1, depNames: ["a@1"], how: "y" },
     },
     errors: [],
@@ -166,6 +179,7 @@ test("renderMarkdown() and renderSvg() show the ratio to raw and mark a missed t
     md,
     /\| QoS 0, 64 B, publisher CPU \| µs\/msg \| 2\.00 ±0% \| 4\.00 ±0% \| 1\.00 ±0% \| \*\*2\.00× ✗\*\* \|/,
   );
+  assert.match(md, /\| `\.` \| esbuild \| 9\.77 KiB \| 8\.79 KiB \*\*✗\*\* \| 9\.28 KiB \| – \| – \| – \|/);
   const svg = renderSvg(r);
   assert.match(svg, /^<svg /);
   assert.match(svg, /Deno ours: QoS 0, 64 B, publisher CPU 2\.00× raw/);

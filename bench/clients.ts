@@ -62,8 +62,12 @@ class Arrivals {
   }
 }
 
+// Each module is imported once per worker (the first connection pays for it), not once per connection.
+let ours: Promise<typeof import("../mod.ts")> | undefined;
+let mqttjs: Promise<[typeof import("mqtt"), typeof import("node:buffer")]> | undefined;
+
 async function connectOurs(port: number, clientId: string): Promise<BenchClient> {
-  const { MQTTClient } = await import("../mod.ts");
+  const { MQTTClient } = await (ours ??= import("../mod.ts"));
   const arrivals = new Arrivals();
   // maxInflight 64: the benchmark broker has no inflight limit, and the raw client keeps 64 in flight too.
   const c = new MQTTClient(clientId, "127.0.0.1", { port, maxInflight: 64, callback: () => arrivals.arrived() });
@@ -89,8 +93,7 @@ async function connectOurs(port: number, clientId: string): Promise<BenchClient>
 }
 
 async function connectMqttJs(port: number, clientId: string): Promise<BenchClient> {
-  const mqtt = await import("mqtt");
-  const { Buffer } = await import("node:buffer");
+  const [mqtt, { Buffer }] = await (mqttjs ??= Promise.all([import("mqtt"), import("node:buffer")]));
   const arrivals = new Arrivals();
   const c = await mqtt.connectAsync({
     host: "127.0.0.1",
