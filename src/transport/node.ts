@@ -35,6 +35,10 @@ interface NodeTls {
 
 const IP = /^[\d.]+$|:/;
 
+// Loaded once: import() of a built-in costs a module lookup and a few microtasks on every call.
+let nodeNet: Promise<unknown> | undefined;
+let nodeTls: Promise<unknown> | undefined;
+
 /**
  * Connect with Node's `node:net` or `node:tls`. With TLS the handshake is
  * completed (and the certificate checked) before this resolves.
@@ -55,10 +59,10 @@ export async function connectNode(options: TransportConnectOptions): Promise<Tra
   let ready: string;
   if (tls) {
     if (!tls.cert !== !tls.key) throw new TypeError("A TLS client certificate needs both `cert` and `key`");
-    const tlsModule: unknown = await import("node:tls");
-    const nodeTls = tlsModule as NodeTls;
+    const tlsModule: unknown = await (nodeTls ??= import("node:tls"));
+    const tlsApi = tlsModule as NodeTls;
     const name = tls.serverName ?? host;
-    sock = nodeTls.connect({
+    sock = tlsApi.connect({
       host,
       port,
       rejectUnauthorized: !tls.insecureSkipVerify,
@@ -72,7 +76,7 @@ export async function connectNode(options: TransportConnectOptions): Promise<Tra
     });
     ready = "secureConnect";
   } else {
-    const net = (await import("node:net")) as unknown as NodeNet;
+    const net = (await (nodeNet ??= import("node:net"))) as unknown as NodeNet;
     sock = net.connect({ host, port });
     ready = "connect";
   }
