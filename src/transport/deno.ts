@@ -149,7 +149,10 @@ class DenoTransport implements Transport {
   }
 
   async #flush(): Promise<void> {
+    // Start after the current task's other writes were queued: a burst goes out in one write, not two.
+    await undefined;
     try {
+      if (this.#closed) throw new Error("Cannot write: the connection is closed");
       // Deno's write is asynchronous: everything queued meanwhile goes out in the next write,
       // gathered into one reused buffer (no ArrayBuffer per write).
       while (!this.#queue.empty) {
