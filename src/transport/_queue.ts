@@ -19,8 +19,8 @@ export const STAGE = 256 * 1024;
  * is; otherwise small parts (a PUBLISH header and its payload, say) copied
  * into one reusable buffer of {@linkcode STAGE} bytes. That buffer is
  * reused by the next call, so a caller writes what `next()` returned (or
- * gives the unwritten rest back with {@linkcode OutQueue.unshift}) before
- * it calls `next()` again.
+ * gives the unwritten rest back with {@linkcode OutQueue.unshift}, which the
+ * next call then returns on its own) before it calls `next()` again.
  *
  * @example Two packets leave in one write
  * ```ts
@@ -65,8 +65,6 @@ export class OutQueue {
    * @param rest The bytes not written.
    */
   unshift(rest: Uint8Array): void {
-    // The rest lives in the gathering buffer: leave that buffer to it and gather into a new one.
-    if (this.#stage !== null && rest.buffer === this.#stage.buffer) this.#stage = null;
     if (this.#head > 0) this.#parts[--this.#head] = rest;
     else this.#parts.unshift(rest);
     this.#bytes += rest.length;
@@ -101,7 +99,8 @@ export class OutQueue {
     let out: Uint8Array;
     if (i - this.#head > 1) {
       out = new Uint8Array(first.buffer, first.byteOffset, end - first.byteOffset);
-    } else if (i === n || first.length >= DIRECT) {
+    } else if (i === n || first.length >= DIRECT || first.buffer === this.#stage?.buffer) {
+      // (A rest put back from the gathering buffer goes out on its own: gathering would overwrite it.)
       out = first;
     } else {
       // Gather small parts into the reusable buffer; stop before a large one.
