@@ -19,7 +19,7 @@ import { systemClock } from "./clock.ts";
 import { show } from "./codec/_show.ts";
 import { MAX_PACKET_ID } from "./codec/constants.ts";
 import { PacketDecoder } from "./codec/decode.ts";
-import { encodeConnect, encodePacket, encodePublish } from "./codec/encode.ts";
+import { encodeConnect, encodePacket, encodePublish, encodePublishHeader } from "./codec/encode.ts";
 import { ConnectionClosedError, MalformedPacketError, MQTTException, TimeoutError } from "./codec/errors.ts";
 import type { ConnectPacket, Packet, PublishPacket, QoS } from "./codec/packets.ts";
 import type { ConnackPacketV5, PacketV5, PublishPacketV5 } from "./codec/packets_v5.ts";
@@ -220,6 +220,8 @@ interface Queued {
 const READ_AHEAD = 65_536;
 /** Bytes per PINGRESP wait that show a slow link is still delivering (a trickle is not enough). */
 const MIN_PROGRESS = 1024;
+/** Payloads from this size on go to `Transport.writev` as they are; smaller ones are cheaper to copy. */
+const WRITEV_MIN = 2048;
 const RESOLVED: Promise<void> = Promise.resolve();
 /** Default largest incoming packet: 16 MiB. */
 const DEFAULT_MAX_PACKET = 16 * 1024 * 1024;
@@ -599,7 +601,7 @@ export class Session {
       this.#slotWaiters.length === 0 && !options?.signal
     ) {
       try {
-        return this.#send(this.#encodePublish(packet, topicBytes));
+        return this.#sendPublish(packet, topicBytes);
       } catch (e) {
         return Promise.reject(e);
       }
@@ -687,12 +689,13 @@ export class Session {
   }
 
   #publishNow(packet: PublishPacket, topicBytes?: Uint8Array, options?: CallOptions): Promise<void> {
-    if (packet.qos === 0) return this.#send(this.#encodePublish(packet, topicBytes));
+    if (packet.qos === 0) return this.#sendPublish(packet, topicBytes);
     const id = this.#allocId();
     packet.packetId = id;
+    const direct = this.#direct(packet);
     let bytes: Uint8Array;
     try {
-      bytes = this.#encodePublish(packet, topicBytes);
+      bytes = direct ? encodePublishHeader(packet, topicBytes) : this.#encodePublish(packet, topicBytes);
     } catch (e) {
       packet.packetId = undefined;
       throw e;
@@ -702,13 +705,23 @@ export class Session {
       entry.waiter = { resolve, reject };
     });
     this.#outgoing.set(id, entry);
-    this.#send(bytes).catch(() => {});
+    this.#send(bytes, direct ? packet.payload : undefined).catch(() => {});
     this.#kick();
     if (!options?.signal && this.#commandTimeout === 0) return done;
     // Timed out or aborted: the caller stops waiting, the session still finishes the flow [MQTT-4.4.0-1].
     return this.#guard(done, `${packet.qos === 1 ? "PUBACK" : "PUBCOMP"} for packet id ${id}`, options, () => {
       if (this.#outgoing.get(id) === entry) entry.waiter = null;
     });
+  }
+
+  /** Whether a PUBLISH's payload goes to the transport's `writev` after its header, not copied (3.1.1). */
+  #direct(packet: PublishPacket): boolean {
+    return packet.payload.length >= WRITEV_MIN && this.#wire === WIRE_V4 && this.#transport?.writev !== undefined;
+  }
+
+  #sendPublish(packet: PublishPacket, topicBytes?: Uint8Array): Promise<void> {
+    if (!this.#direct(packet)) return this.#send(this.#encodePublish(packet, topicBytes));
+    return this.#send(encodePublishHeader(packet, topicBytes), packet.payload);
   }
 
   /**
@@ -1007,14 +1020,14 @@ export class Session {
   #lastWrite: Promise<void> | null = null;
   #lastWrapped: Promise<void> | null = null;
 
-  #send(bytes: Uint8Array): Promise<void> {
+  #send(bytes: Uint8Array, payload?: Uint8Array): Promise<void> {
     const t = this.#transport;
     if (!t || (this.#closed && !this.#connack)) {
       return Promise.reject(this.#closed ?? new ConnectionClosedError("Not connected"));
     }
     this.#lastSent = this.#clock.now();
     try {
-      const r = t.write(bytes);
+      const r = payload === undefined ? t.write(bytes) : t.writev!(bytes, payload);
       if (!r) return RESOLVED;
       // Transports that batch hand every write of a batch the same promise: wrap it once.
       if (r !== this.#lastWrite) {
