@@ -1225,7 +1225,9 @@ export class MQTTClient {
    * QoS 2 on PUBCOMP. With `reconnect`, publishes made while offline are
    * queued (bounded) and sent after the reconnect. A `signal` or
    * `commandTimeout` ends the wait only: a QoS 1/2 message already sent
-   * still completes its flow with the broker.
+   * still completes its flow with the broker. A `Uint8Array` payload is
+   * not copied (large ones go to the socket as they are, QoS 1/2 ones are
+   * kept for resends): do not change it until the call settles.
    *
    * @param topic Topic name (no wildcards).
    * @param msg Payload.
