@@ -12,7 +12,7 @@ import type { ConnectPacketV5, PacketV5, PublishPacketV5, SubackPacketV5, Subscr
 import { PROTOCOL_VERSION_5 } from "./packets_v5.ts";
 import { type Properties, readProperties } from "./properties.ts";
 import { describeReasonCode, reasonCodeAllowedIn } from "./reason_codes.ts";
-import { expectLength, hex, NAMES, packetId, Reader, u16 } from "./_read.ts";
+import { expectLength, hex, NAMES, packetId, Reader, REASON_RULES, u16 } from "./_read.ts";
 
 /**
  * Incremental MQTT 5.0 decoder for both directions. It shares its framing
@@ -47,19 +47,6 @@ function headerErrorV5(first: number): string | null {
   const flags = first & 0x0f;
   return flags === 0 ? null : `AUTH reserved flags must be 0, got ${flags} [MQTT-3.15.1-1]`;
 }
-
-/** Where each packet's reason codes are listed, for error messages. */
-const REASON_RULES: Readonly<Record<number, string>> = {
-  2: "[MQTT-3.2.2-8]",
-  4: "[MQTT-3.4.2-1]",
-  5: "[MQTT-3.5.2-1]",
-  6: "[MQTT-3.6.2-1]",
-  7: "[MQTT-3.7.2-1]",
-  9: "[MQTT-3.9.3-2]",
-  11: "[MQTT-3.11.3-2]",
-  14: "[MQTT-3.14.2-1]",
-  15: "[MQTT-3.15.2-1]",
-};
 
 const TYPES = [
   "",

@@ -32,22 +32,9 @@ import {
 import { describeReasonCode, reasonCodeAllowedIn } from "./reason_codes.ts";
 import { validateTopicName } from "./topic.ts";
 import { encodeUtf8 } from "./utf8.ts";
-import { NAMES } from "./_read.ts";
+import { NAMES, REASON_RULES } from "./_read.ts";
 
 const PROTOCOL_NAME = new Uint8Array([0x00, 0x04, 0x4d, 0x51, 0x54, 0x54]); // "MQTT"
-
-/** Where each packet's reason codes are listed, for error messages. */
-const REASON_RULES: Readonly<Record<number, string>> = {
-  2: "[MQTT-3.2.2-8]",
-  4: "[MQTT-3.4.2-1]",
-  5: "[MQTT-3.5.2-1]",
-  6: "[MQTT-3.6.2-1]",
-  7: "[MQTT-3.7.2-1]",
-  9: "[MQTT-3.9.3-2]",
-  11: "[MQTT-3.11.3-2]",
-  14: "[MQTT-3.14.2-1]",
-  15: "[MQTT-3.15.2-1]",
-};
 
 function checkReason(type: number, code: unknown): number {
   const c = code ?? 0;
