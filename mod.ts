@@ -64,6 +64,7 @@ export { ConnectionClosedError, MalformedPacketError, MQTTException, TimeoutErro
 export type { QoS } from "./src/codec/packets.ts";
 export { topicMatches } from "./src/codec/topic.ts";
 export type { Clock } from "./src/clock.ts";
+export type { SessionStore, StoreChange, StoredPublish, StoredQueued, StoredSession } from "./src/store/types.ts";
 export type {
   TlsOptions,
   Transport,

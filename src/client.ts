@@ -23,6 +23,7 @@ import type {
 } from "./codec/properties.ts";
 import { connectNative } from "./transport/mod.ts";
 import { type Endpoint, parseServer } from "./transport/endpoint.ts";
+import type { SessionStore } from "./store/types.ts";
 import type { TlsOptions, TransportFactory } from "./transport/types.ts";
 
 /**
@@ -294,6 +295,16 @@ export interface ClientOptions {
    * @default {0}
    */
   commandTimeout?: number | undefined;
+  /**
+   * Keep the session's state (unacknowledged and queued QoS 1/2 publishes,
+   * received QoS 2 ids, the last packet id) in a store, so a process that
+   * crashed or was restarted resumes it: the first `connect()` loads it,
+   * resends what the broker never acknowledged and does not deliver a
+   * QoS 2 message twice. Needs `cleanSession: false`. `FileStore` and
+   * `MemoryStore` are in `@umqtt/client/store`. When absent, the state
+   * lives in this client object only.
+   */
+  store?: SessionStore | undefined;
   /**
    * Reconnect automatically when the connection is lost: `true` for the
    * default {@linkcode ReconnectPolicy}, or a policy. With it, publishes
@@ -656,6 +667,7 @@ export class MQTTClient {
   #heldPaused = false;
   #lastTopic: string | undefined;
   #lastTopicBytes: Uint8Array | undefined;
+  #storeLoaded = false;
 
   /**
    * Create a client; nothing is sent until {@linkcode MQTTClient.connect}.
@@ -721,6 +733,12 @@ export class MQTTClient {
     }
     // The client reads by itself while connected: handlers, the callback and messages() need no pumping.
     this.#session.demand(1);
+    if (options.store !== undefined) {
+      const st = options.store as Partial<SessionStore> | null;
+      if (typeof st?.load !== "function" || typeof st.commit !== "function") {
+        throw new TypeError(`store must have load() and commit() (a SessionStore), got ${show(options.store)}`);
+      }
+    }
   }
 
   /** Keepalive in seconds (0..65535) sent with the next CONNECT. */
@@ -867,6 +885,22 @@ export class MQTTClient {
     }
     if (this.#clientId === "" && !cleanSession) {
       throw new RangeError("A zero-length client id needs cleanSession: true [MQTT-3.1.3-7]");
+    }
+    const store = this.#opts.store;
+    if (store) {
+      if (cleanSession) {
+        throw new RangeError(
+          "The store option needs connect({ cleanSession: false }): a clean session discards the state it keeps",
+        );
+      }
+      if (!this.#storeLoaded) {
+        const stored = await store.load();
+        // A second connect() may have loaded it while this one waited.
+        if (!this.#storeLoaded) {
+          this.#storeLoaded = true;
+          this.#session.useStore(store, stored);
+        }
+      }
     }
     this.#last = { cleanSession, timeout };
     this.#attempt = 0;

@@ -24,6 +24,7 @@ import { ConnectionClosedError, MalformedPacketError, MQTTException, TimeoutErro
 import type { ConnectPacket, Packet, PublishPacket, QoS } from "./codec/packets.ts";
 import type { ConnackPacketV5, PacketV5, PublishPacketV5 } from "./codec/packets_v5.ts";
 import type { AuthProperties, ConnackProperties, DisconnectProperties } from "./codec/properties.ts";
+import type { SessionStore, StoreChange, StoredSession } from "./store/types.ts";
 import type { Transport } from "./transport/types.ts";
 
 /** Options for {@linkcode Session}. */
@@ -183,6 +184,8 @@ export interface Inbound {
   claims: number;
   /** Released without acknowledgement (the callback threw and `ackOnCallbackError` is off). */
   skip: boolean;
+  /** A QoS 2 repeat of a message already delivered (acknowledged again, not recorded again). */
+  repeat?: boolean;
 }
 
 interface Waiter<T> {
@@ -272,6 +275,11 @@ export class Session {
   #slotWaiters: (() => void)[] = [];
   #reserved = 0;
   #queue: Queued[] = [];
+  /** Where the session's state is kept durably, if anywhere. */
+  #store: SessionStore | null = null;
+  /** Queue numbers of QoS 1/2 publishes recorded in the store as accepted and not yet sent. */
+  #keys = new WeakMap<PublishPacket, number>();
+  #lastKey = 0;
   #closeWaiters = new Set<(e: Error) => void>();
   #lastId = 0;
   #keepaliveMs = 0;
@@ -362,6 +370,73 @@ export class Session {
       throw new RangeError(`packet id must be an integer in 0..65535, got ${show(id)}`);
     }
     this.#lastId = id;
+  }
+
+  /**
+   * Keep the session's state in `store` from now on, starting from what it
+   * holds: unacknowledged publishes are sent again after the next CONNACK
+   * (nobody awaits them: a failure goes to `onError`), queued ones after
+   * them, and received QoS 2 ids are not delivered twice.
+   *
+   * @param store The store.
+   * @param stored What it held when loaded.
+   */
+  useStore(store: SessionStore, stored: StoredSession): void {
+    this.#store = store;
+    this.#persistent = true;
+    for (const o of stored.outgoing) {
+      const packet: PublishPacket = { ...o.packet, packetId: o.id, dup: false };
+      this.#outgoing.set(o.id, {
+        packet,
+        state: o.released ? "pubrel" : "publish",
+        waiter: null,
+        ackMark: -1,
+        drops: 0,
+      });
+    }
+    const report = (e: Error): void => this.#opts.onError?.(e);
+    for (const q of stored.queued) {
+      const packet: PublishPacket = { ...q.packet, packetId: undefined, dup: false };
+      this.#keys.set(packet, q.key);
+      this.#queue.push({ packet, topicBytes: undefined, resolve: () => {}, reject: report });
+      if (q.key > this.#lastKey) this.#lastKey = q.key;
+    }
+    for (const id of stored.incoming) this.#incomingQos2.add(id);
+    if (stored.lastPacketId) this.#lastId = stored.lastPacketId;
+  }
+
+  /** Record the acceptance of a QoS 1/2 publish that is not sent yet (once per message). */
+  #enqueue(packet: PublishPacket): void {
+    if (!this.#store || packet.qos === 0 || this.#keys.has(packet)) return;
+    const key = ++this.#lastKey;
+    this.#store.commit([{ type: "queue", key, packet }]);
+    this.#keys.set(packet, key);
+  }
+
+  /** Forget queued publishes in the store (their callers were told). */
+  #unqueue(packets: PublishPacket[]): void {
+    if (!this.#store) return;
+    const changes: StoreChange[] = [];
+    for (const p of packets) {
+      const key = this.#keys.get(p);
+      if (key === undefined) continue;
+      this.#keys.delete(p);
+      changes.push({ type: "dequeue", key });
+    }
+    if (changes.length > 0) this.#commit(changes);
+  }
+
+  /** A store change outside any call: a failure is reported, and the connection closed so nothing unrecorded goes out. */
+  #commit(changes: readonly StoreChange[]): boolean {
+    try {
+      this.#store!.commit(changes);
+      return true;
+    } catch (e) {
+      const err = new Error(`The session store failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+      this.#opts.onError?.(err);
+      this.#fail(new ConnectionClosedError("Connection closed: the session store failed", { cause: err }));
+      return false;
+    }
   }
 
   /**
@@ -521,12 +596,18 @@ export class Session {
     const props = (p as ConnackPacketV5).properties;
     if (props) this.#applyServer(props);
     // Forget received QoS 2 ids before any PUBLISH in the same read is handled, if the session is new.
-    if (this.#openClean || !p.sessionPresent) this.#incomingQos2.clear();
+    if (this.#openClean || !p.sessionPresent) {
+      if (this.#store && this.#incomingQos2.size > 0 && !this.#commit([{ type: "clear", what: "incoming" }])) {
+        return c.reject(this.#closed!);
+      }
+      this.#incomingQos2.clear();
+    }
     this.#persistent = !this.#openClean;
     if (this.#openClean) {
       this.#dropOutgoing(new ConnectionClosedError("Session discarded by connect({ cleanSession: true })"));
     } else {
       this.#resend(p.sessionPresent);
+      if (this.#closed) return c.reject(this.#closed); // the store failed
     }
     this.#lastReceived = this.#clock.now();
     this.#armKeepalive();
@@ -547,6 +628,7 @@ export class Session {
       if (o.state === "pubrel") {
         if (!sessionPresent) {
           // The broker lost the session after it had taken the message: it is delivered.
+          if (this.#store && !this.#commit([{ type: "acked", id }])) return;
           this.#outgoing.delete(id);
           o.waiter?.resolve();
           continue;
@@ -562,6 +644,7 @@ export class Session {
   }
 
   #dropOutgoing(err: Error): void {
+    if (this.#store && this.#outgoing.size > 0) this.#commit([{ type: "clear", what: "outgoing" }]);
     const out = [...this.#outgoing.values()];
     this.#outgoing.clear();
     for (const o of out) o.waiter?.reject(err);
@@ -581,7 +664,9 @@ export class Session {
    * @param error The reason.
    */
   rejectQueued(error: Error): void {
-    for (const item of this.#queue.splice(0)) item.reject(error);
+    const items = this.#queue.splice(0);
+    this.#unqueue(items.map((i) => i.packet));
+    for (const item of items) item.reject(error);
   }
 
   /**
@@ -645,6 +730,7 @@ export class Session {
         `Offline queue is full (maxQueued ${off.maxQueued}): message to ${JSON.stringify(packet.topic)} not queued`,
       );
     }
+    this.#enqueue(packet);
     return new Promise<void>((resolve, reject) => {
       const item: Queued = { packet, topicBytes, resolve, reject };
       this.#queue.push(item);
@@ -653,6 +739,7 @@ export class Session {
         const i = this.#queue.indexOf(item);
         if (i < 0) return;
         this.#queue.splice(i, 1);
+        this.#unqueue([packet]);
         reject(signal.reason instanceof Error ? signal.reason : new Error("Aborted while queued offline"));
       }, { once: true });
     });
@@ -661,6 +748,7 @@ export class Session {
   async #publishAfterSlot(packet: PublishPacket, topicBytes?: Uint8Array, options?: CallOptions): Promise<void> {
     // Wait for a slot; the releaser reserves it for us so no one overtakes.
     const signal = options?.signal;
+    this.#enqueue(packet);
     await new Promise<void>((resolve, reject) => {
       const waiter = (): void => {
         signal?.removeEventListener("abort", onAbort);
@@ -670,6 +758,7 @@ export class Session {
         const i = this.#slotWaiters.indexOf(waiter);
         if (i < 0) return;
         this.#slotWaiters.splice(i, 1); // aborted while waiting: leave the line, nothing sent
+        this.#unqueue([packet]);
         this.#releaseSlots();
         reject(signal!.reason instanceof Error ? signal!.reason : new Error("Aborted while waiting to publish"));
       };
@@ -678,6 +767,7 @@ export class Session {
     });
     this.#reserved--;
     if (signal?.aborted) {
+      this.#unqueue([packet]);
       this.#releaseSlots(); // pass the slot reserved for us on
       throw signal.reason instanceof Error ? signal.reason : new Error("Aborted while waiting to publish");
     }
@@ -699,6 +789,19 @@ export class Session {
     } catch (e) {
       packet.packetId = undefined;
       throw e;
+    }
+    if (this.#store) {
+      // Recorded before it leaves: a crash from here on resends it with this id.
+      const key = this.#keys.get(packet);
+      const change: StoreChange = { type: "publish", id, packet };
+      try {
+        this.#store.commit(key === undefined ? [change] : [{ type: "dequeue", key }, change]);
+      } catch (e) {
+        packet.packetId = undefined;
+        this.#releaseSlots();
+        throw e;
+      }
+      this.#keys.delete(packet);
     }
     const entry: Outgoing = { packet, state: "publish", waiter: null, ackMark: this.#acksReceived, drops: 0 };
     const done = new Promise<void>((resolve, reject) => {
@@ -1228,6 +1331,7 @@ export class Session {
           );
         }
         this.#acksReceived++;
+        if (this.#store && !this.#commit([{ type: "acked", id: p.packetId }])) return;
         this.#outgoing.delete(p.packetId);
         const code = ackCode(p);
         if (code >= 0x80) o.waiter?.reject(this.#ackError(p, code, o.packet));
@@ -1245,17 +1349,24 @@ export class Session {
         if (code >= 0x80) {
           // Refused: the flow ends here, no PUBREL [MQTT-4.3.3-4 (v5)].
           if (o) {
+            if (this.#store && !this.#commit([{ type: "acked", id: p.packetId }])) return;
             this.#outgoing.delete(p.packetId);
             o.waiter?.reject(this.#ackError(p, code, o.packet));
             this.#releaseSlots();
           }
           return;
         }
-        if (o) o.state = "pubrel";
+        if (o && o.state === "publish") {
+          if (this.#store && !this.#commit([{ type: "pubrel", id: p.packetId }])) return;
+          o.state = "pubrel";
+        }
         this.#send(this.#wire.encodePacket({ type: "pubrel", packetId: p.packetId })).catch(() => {});
         return;
       }
       case "pubrel":
+        if (this.#store && this.#incomingQos2.has(p.packetId)) {
+          if (!this.#commit([{ type: "released", id: p.packetId }])) return;
+        }
         this.#incomingQos2.delete(p.packetId);
         this.#send(this.#wire.encodePacket({ type: "pubcomp", packetId: p.packetId })).catch(() => {});
         return;
@@ -1350,7 +1461,7 @@ export class Session {
     if (p.qos === 0 || id === undefined) return this.#opts.onMessage(p, null);
     if (p.qos === 2 && this.#incomingQos2.has(id)) {
       // A repeat before PUBREL: acknowledge again (in order), deliver once.
-      this.#acks.push({ id, qos: 2, gen: this.#gen, claims: 0, skip: false });
+      this.#acks.push({ id, qos: 2, gen: this.#gen, claims: 0, skip: false, repeat: true });
       return this.#flushAcks();
     }
     if (p.qos === 2) this.#incomingQos2.add(id);
@@ -1409,6 +1520,15 @@ export class Session {
 
   #flushAcks(): void {
     const acks = this.#acks;
+    if (this.#store && acks.length > 0 && acks[0]!.claims === 0) {
+      // Received QoS 2 ids (and data the application staged) are recorded before their acknowledgements leave.
+      const changes: StoreChange[] = [];
+      for (const r of acks) {
+        if (r.claims !== 0) break;
+        if (r.qos === 2 && !r.skip && !r.repeat) changes.push({ type: "received", id: r.id });
+      }
+      if (!this.#commit(changes)) return;
+    }
     while (acks.length > 0 && acks[0]!.claims === 0) {
       const r = acks.shift()!;
       if (r.skip) {
@@ -1433,6 +1553,14 @@ export class Session {
       if (o.state !== "publish" || o.ackMark < 0) return;
       o.drops = this.#acksReceived === o.ackMark ? o.drops + 1 : 0;
       if (o.drops < POISON_DROPS) return;
+      if (this.#store) {
+        try {
+          this.#store.commit([{ type: "acked", id }]);
+        } catch (e) {
+          this.#opts.onError?.(e);
+          return;
+        }
+      }
       this.#outgoing.delete(id);
       const err = new ConnectionClosedError(
         `The broker closed the connection ${o.drops} times in a row right after PUBLISH to ` +
