@@ -15,6 +15,8 @@
  *   retries `publish`, `wait_msg` and `check_msg`.
  * - `@umqtt/client/codec`: the sans-I/O packet encoders, the push
  *   `PacketDecoder` and the topic rules, for brokers, proxies and tests.
+ * - `@umqtt/client/store`: `FileStore` and `MemoryStore` for the `store`
+ *   option (a session that survives a crash or restart).
  * - `@umqtt/client/cli`: the `umqtt pub`/`umqtt sub` command line tool
  *   (mosquitto_pub/mosquitto_sub options) and its `main(args)`.
  *

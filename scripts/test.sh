@@ -134,12 +134,13 @@ DOC_ENTRIES=(mod.ts src/umqtt.ts)
 [ -f src/codec/mod.ts ] && DOC_ENTRIES+=(src/codec/mod.ts)
 [ -f src/robust.ts ] && DOC_ENTRIES+=(src/robust.ts)
 [ -f src/cli.ts ] && DOC_ENTRIES+=(src/cli.ts)
+[ -f src/store/mod.ts ] && DOC_ENTRIES+=(src/store/mod.ts)
 gate "deno fmt --check" "$DENO" fmt --check
 gate "deno lint" "$DENO" lint
 gate "deno check" "$DENO" check "${DOC_ENTRIES[@]}"
 gate "codec purity: src/codec type-checks without the Deno namespace" "$DENO" check --config scripts/codec_purity.json src/codec/mod.ts
 gate "deno doc --lint" "$DENO" doc --lint "${DOC_ENTRIES[@]}"
-gate "deno test --doc" "$DENO" test --doc -A "${DOC_ENTRIES[@]}" src/codec/
+gate "deno test --doc" "$DENO" test --doc -A "${DOC_ENTRIES[@]}" src/codec/ src/store/
 gate "deno publish --dry-run" "$DENO" publish --dry-run --allow-dirty
 
 # --- 3f. clean clone: the Deno-only path and the README's checkout recipes ------------------
