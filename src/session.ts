@@ -413,6 +413,11 @@ export class Session {
     this.#keys.set(packet, key);
   }
 
+  /** Keep a recorded publish queued, awaited by nobody (its caller was told the call failed). */
+  #keep(packet: PublishPacket, topicBytes: Uint8Array | undefined): void {
+    this.#queue.push({ packet, topicBytes, resolve: () => {}, reject: (e) => this.#opts.onError?.(e) });
+  }
+
   /** Forget queued publishes in the store (their callers were told). */
   #unqueue(packets: PublishPacket[]): void {
     if (!this.#store) return;
@@ -664,6 +669,17 @@ export class Session {
    * @param error The reason.
    */
   rejectQueued(error: Error): void {
+    if (this.#store) {
+      // Recorded QoS 1/2 publishes stay in the session (like unacknowledged ones): their callers are told, the
+      // messages go out after the next CONNACK, in this process or the next.
+      const items = this.#queue;
+      this.#queue = [];
+      for (const item of items) {
+        if (this.#keys.has(item.packet)) this.#keep(item.packet, item.topicBytes);
+        item.reject(error);
+      }
+      return;
+    }
     const items = this.#queue.splice(0);
     this.#unqueue(items.map((i) => i.packet));
     for (const item of items) item.reject(error);
@@ -713,7 +729,10 @@ export class Session {
 
   #publishOffline(packet: PublishPacket, topicBytes: Uint8Array | undefined, signal?: AbortSignal): Promise<void> {
     const off = this.offline;
+    // Already recorded in the store (it waited for a slot): it stays in the session whatever becomes of the call.
+    const recorded = this.#keys.has(packet);
     if (!off) {
+      if (recorded) this.#keep(packet, topicBytes);
       throw this.#closed ??
         new ConnectionClosedError(
           `Cannot publish to ${JSON.stringify(packet.topic)} before the CONNACK: await connect() first`,
@@ -725,7 +744,7 @@ export class Session {
         { cause: this.#closed },
       );
     }
-    if (this.#queue.length >= off.maxQueued) {
+    if (!recorded && this.#queue.length >= off.maxQueued) {
       throw new RangeError(
         `Offline queue is full (maxQueued ${off.maxQueued}): message to ${JSON.stringify(packet.topic)} not queued`,
       );
@@ -770,6 +789,10 @@ export class Session {
       this.#unqueue([packet]);
       this.#releaseSlots(); // pass the slot reserved for us on
       throw signal.reason instanceof Error ? signal.reason : new Error("Aborted while waiting to publish");
+    }
+    if (this.#closing && this.#keys.has(packet)) {
+      this.#keep(packet, topicBytes);
+      throw this.#closing;
     }
     if (this.#closed || this.#connack || this.#closing) return this.#publish(packet, topicBytes, options);
     const sent = this.#publishNow(packet, topicBytes, options);

@@ -281,3 +281,39 @@ function pkt(text: string): StoredSession["outgoing"][0]["packet"] {
     dup: false,
   };
 }
+
+test("with a store, publishes waiting for a slot when disconnect() comes stay in the session and go after the next connect", async () => {
+  const store = new RecordingStore();
+  const answer: AutoAnswerOptions = { acks: false };
+  const a = client(store, answer, 1);
+  await a.c.connect({ cleanSession: false });
+  const first = a.c.publish("a", "1", { qos: 1 });
+  const second = a.c.publish("a", "2", { qos: 1 });
+  first.catch(() => {});
+  await flush();
+  await a.c.disconnect();
+  await assert.rejects(second, /closed/i);
+  await assert.rejects(first, /closed/i);
+  assert.deepEqual(store.log, ["publish 1", "queue 1"]);
+  assert.equal(a.c.queued, 1);
+  assert.equal(a.c.inflight, 1);
+  // Connect again, in the same process: both go out (the unacknowledged one first), and the store empties.
+  answer.acks = true;
+  answer.sessionPresent = true;
+  await a.c.connect({ cleanSession: false });
+  for (let i = 0; i < 5; i++) await flush();
+  assert.deepEqual(publishes(a.t().writtenHex), ["PUBLISH 3a id 1", "PUBLISH 32 id 2"]);
+  assert.deepEqual(store.load(), { outgoing: [], queued: [], incoming: [], lastPacketId: 2 });
+  assert.deepEqual(a.errors, []);
+  await a.c.disconnect();
+});
+
+test("with a store, a first connect() that fails keeps what the store held for the next attempt", async () => {
+  const store = new RecordingStore();
+  store.commits.push([{ type: "publish", id: 3, packet: pkt("r") }], [{ type: "queue", key: 1, packet: pkt("s") }]);
+  const refused = client(store, { returnCode: 3 });
+  await assert.rejects(refused.c.connect({ cleanSession: false }), /unavailable|code 3/i);
+  assert.equal(refused.c.inflight + refused.c.queued, 2);
+  assert.deepEqual(store.log, ["publish 3", "queue 1"]);
+  assert.equal(store.load().outgoing.length + store.load().queued.length, 2);
+});
