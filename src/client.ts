@@ -11,7 +11,7 @@ import { checkQos } from "./codec/encode.ts";
 import { ConnectionClosedError, MalformedPacketError, MQTTException, TimeoutError } from "./codec/errors.ts";
 import type { ConnectPacket, PublishPacket, QoS, Will } from "./codec/packets.ts";
 import { topicMatches, validateTopicFilter, validateTopicName } from "./codec/topic.ts";
-import { encodeUtf8, toBytes, toText } from "./codec/utf8.ts";
+import { checkUtf8, encodeUtf8, toBytes, toText } from "./codec/utf8.ts";
 import { Message } from "./message.ts";
 import { type AuthResponder, type CallOptions, type Inbound, Session } from "./session.ts";
 import type {
@@ -682,7 +682,7 @@ export class MQTTClient {
   constructor(clientId: Data, server: string, options: ClientOptions = {}) {
     this.#opts = options;
     this.#clientId = toText(clientId, "client id");
-    encodeUtf8(this.#clientId, "client id");
+    checkUtf8(this.#clientId, "client id");
     this.#endpoint = parseServer(server, options.port, options.tls);
     const user = options.user ?? this.#endpoint.user;
     const password = options.password ?? this.#endpoint.password;
@@ -1111,14 +1111,23 @@ export class MQTTClient {
     // One deadline, on the injected clock, for the TCP/TLS/WebSocket connection and the CONNACK.
     const clock = this.#opts.clock ?? systemClock;
     const started = clock.now();
-    const deadline = new AbortController();
+    // The transport's signal aborts with the run, the deadline or the user's signal. Without a user signal it is
+    // the attempt's own controller, which the run's abort reaches through one listener per run (AbortSignal.any
+    // costs microseconds and weak references on Deno: 50 -> 23 µs per connect + disconnect in memory).
+    const attempt = new AbortController();
     const timer = clock.setTimeout(
-      () => deadline.abort(new TimeoutError(`Cannot connect to ${host}:${port}: timed out after ${timeout} ms`)),
+      () => attempt.abort(new TimeoutError(`Cannot connect to ${host}:${port}: timed out after ${timeout} ms`)),
       timeout,
     );
-    const signals = [run.ac.signal, deadline.signal];
-    if (userSignal) signals.push(userSignal);
-    const signal = AbortSignal.any(signals);
+    let signal = attempt.signal;
+    if (userSignal) signal = AbortSignal.any([run.ac.signal, signal, userSignal]);
+    else if (run.ac.signal.aborted) attempt.abort(run.ac.signal.reason);
+    else {
+      if (!run.attempt) {
+        run.ac.signal.addEventListener("abort", () => run.attempt?.abort(run.ac.signal.reason), { once: true });
+      }
+      run.attempt = attempt;
+    }
     let transport;
     try {
       const opening = this.#transport({ ...where, signal });
@@ -1224,7 +1233,10 @@ export class MQTTClient {
     // Settles every call synchronously, then waits for the write.
     const closing = this.#session.disconnect(timeout, packet);
     // Publishes kept for a reconnect that will not come (this connection only: a connect() may follow at once).
-    this.#session.rejectInflight(new ConnectionClosedError("Disconnected by the client"));
+    // With none in flight there is nobody to tell: skip making the error (a stack trace costs microseconds).
+    if (this.#session.inflight > 0) {
+      this.#session.rejectInflight(new ConnectionClosedError("Disconnected by the client"));
+    }
     await closing;
     if (this.#run === run) this.#state = "closed";
   }
@@ -1853,6 +1865,8 @@ const HELD_MAX = 100;
 /** One connect, reconnect or disconnect run: a newer run aborts it. */
 interface Run {
   readonly ac: AbortController;
+  /** The latest attempt's controller (its signal went to the transport), which the run's abort aborts too. */
+  attempt?: AbortController;
 }
 
 /** A subscription as the client keeps it (for handlers and resubscription). */

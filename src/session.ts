@@ -609,7 +609,9 @@ export class Session {
     }
     this.#persistent = !this.#openClean;
     if (this.#openClean) {
-      this.#dropOutgoing(new ConnectionClosedError("Session discarded by connect({ cleanSession: true })"));
+      // Nothing to drop (the usual case): no error to make, only waiting publishes to let go.
+      if (this.#outgoing.size === 0) this.#releaseSlots();
+      else this.#dropOutgoing(new ConnectionClosedError("Session discarded by connect({ cleanSession: true })"));
     } else {
       this.#resend(p.sessionPresent);
       if (this.#closed) return c.reject(this.#closed); // the store failed

@@ -12,7 +12,7 @@ import type { ConnectPacket, Packet, PublishPacket, QoS, SubscribePacket, Unsubs
 import { alloc, checkBinary, fixed, putBytes } from "./_write.ts";
 import { remainingLengthSize, writeRemainingLength } from "./remaining_length.ts";
 import { validateTopicName } from "./topic.ts";
-import { encodeUtf8 } from "./utf8.ts";
+import { asciiLength, encodeUtf8 } from "./utf8.ts";
 
 const PROTOCOL_NAME = new Uint8Array([0x00, 0x04, 0x4d, 0x51, 0x54, 0x54]); // "MQTT"
 
@@ -69,8 +69,10 @@ export function encodeConnect(p: ConnectPacket): Uint8Array {
   if (!Number.isInteger(ka) || ka < 0 || ka > MAX_KEEPALIVE) {
     throw new RangeError(`keepalive must be an integer number of seconds in 0..65535, got ${show(ka)}`);
   }
-  const id = encodeUtf8(p.clientId, "client id");
-  let rl = 10 + 2 + id.length;
+  // A plain ASCII id (the usual case) is copied straight into the packet: no array of its own.
+  const idAscii = asciiLength(p.clientId);
+  const id = idAscii < 0 ? encodeUtf8(p.clientId, "client id") : null;
+  let rl = 10 + 2 + (id ? id.length : idAscii);
   let flags = p.cleanSession ? 0x02 : 0;
   let willTopic: Uint8Array | undefined;
   let willPayload: Uint8Array | undefined;
@@ -102,7 +104,14 @@ export function encodeConnect(p: ConnectPacket): Uint8Array {
   buf[o++] = flags;
   buf[o++] = ka >> 8;
   buf[o++] = ka & 0xff;
-  o = putBytes(buf, o, id);
+  if (id) o = putBytes(buf, o, id);
+  else {
+    const cid = p.clientId;
+    buf[o] = idAscii >> 8;
+    buf[o + 1] = idAscii & 0xff;
+    o += 2;
+    for (let i = 0; i < idAscii; i++) buf[o++] = cid.charCodeAt(i);
+  }
   if (willTopic && willPayload) {
     o = putBytes(buf, o, willTopic);
     o = putBytes(buf, o, willPayload);

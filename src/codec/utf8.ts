@@ -36,6 +36,44 @@ export function encodeUtf8(s: string, what: string): Uint8Array {
 }
 
 /**
+ * Check a string as {@linkcode encodeUtf8} does (same errors), without
+ * making its bytes: plain ASCII is checked in place.
+ *
+ * @param s The string.
+ * @param what What it is, for error messages ("client id").
+ * @example
+ * ```ts
+ * import { checkUtf8 } from "./utf8.ts";
+ * checkUtf8("sensor-1", "client id"); // no error
+ * ```
+ */
+export function checkUtf8(s: string, what: string): void {
+  if (asciiLength(s) < 0) encodeUtf8(s, what);
+}
+
+/**
+ * The UTF-8 length of a string that is plain ASCII without U+0000 and fits
+ * an MQTT string (those need no other check), or -1: then use
+ * {@linkcode encodeUtf8}, which checks everything and names the problem.
+ *
+ * @param s The string.
+ * @returns Its length, or -1.
+ * @example
+ * ```ts
+ * import { asciiLength } from "./utf8.ts";
+ * console.log(asciiLength("a/b"), asciiLength("é")); // 3 -1
+ * ```
+ */
+export function asciiLength(s: string): number {
+  if (typeof s !== "string" || s.length > MAX_STRING_BYTES) return -1;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0 || c > 0x7f) return -1;
+  }
+  return s.length;
+}
+
+/**
  * Check a string for lone surrogates and U+0000.
  *
  * @param s The string.
