@@ -71,7 +71,7 @@ const FULL: ModeConfig = {
   qos2Seq: 2_500,
   qos2Win: 15_000,
   rtt: 3_000,
-  connRate: 500,
+  connRate: 2_000,
   idle: 1_000,
   memReps: 3,
   importReps: 15,

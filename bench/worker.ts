@@ -50,7 +50,8 @@ async function run(cmd: WorkerCommand): Promise<unknown> {
       return await roundTrips(client!, cmd.ping, payload, cmd.n);
     }
     case "connrate":
-      await connectionRate(kind, port, Math.min(20, cmd.n), `warm-${tag}`);
+      // Warm up with as many connections as are measured: the steady state, as for the publish figures.
+      await connectionRate(kind, port, cmd.n, `warm-${tag}`);
       return await connectionRate(kind, port, cmd.n, `cr-${tag}`);
     case "memory":
       return await idleClients(kind, port, cmd.n, `idle-${tag}`);

@@ -284,6 +284,11 @@ export class Session {
   #lastId = 0;
   #keepaliveMs = 0;
   #lastSent = 0;
+  #stamping = false;
+  #stamp = (): void => {
+    this.#stamping = false;
+    this.#lastSent = this.#clock.now();
+  };
   #kaTimer: unknown = null;
   #pingDeadline: unknown = null;
   #background = 0;
@@ -1153,7 +1158,11 @@ export class Session {
     if (!t || (this.#closed && !this.#connack)) {
       return Promise.reject(this.#closed ?? new ConnectionClosedError("Not connected"));
     }
-    this.#lastSent = this.#clock.now();
+    // One clock read per turn of the event loop, not per packet (a window of publishes is written in one turn).
+    if (!this.#stamping) {
+      this.#stamping = true;
+      queueMicrotask(this.#stamp);
+    }
     try {
       const r = payload === undefined ? t.write(bytes) : t.writev!(bytes, payload);
       if (!r) return RESOLVED;
