@@ -220,6 +220,9 @@ interface Queued {
   reject(error: Error): void;
 }
 
+/** The reason of every session never connected (shared: making an Error per client costs its stack trace). */
+let NOT_CONNECTED: ConnectionClosedError | undefined;
+let DISCONNECTED: ConnectionClosedError | undefined;
 const READ_AHEAD = 65_536;
 /** Bytes per PINGRESP wait that show a slow link is still delivering (a trickle is not enough). */
 const MIN_PROGRESS = 1024;
@@ -261,7 +264,7 @@ export class Session {
   /** Answers AUTH challenges during connect (MQTT 5.0 enhanced authentication). */
   authResponder: AuthResponder | null = null;
   #authMethod: string | undefined;
-  #closed: Error | null = new ConnectionClosedError("Not connected: call connect() first");
+  #closed: Error | null = NOT_CONNECTED ??= new ConnectionClosedError("Not connected: call connect() first");
   #eof: Error | null = null;
   /** Set while DISCONNECT is being sent: new calls are refused from that moment. */
   #closing: Error | null = null;
@@ -1089,7 +1092,7 @@ export class Session {
    * @param timeoutMs Most time to wait for the DISCONNECT write.
    */
   async disconnect(timeoutMs = 5000, packet?: { reasonCode?: number; properties?: object }): Promise<void> {
-    const err = new ConnectionClosedError("Disconnected by the client");
+    const err = DISCONNECTED ??= new ConnectionClosedError("Disconnected by the client");
     this.rejectQueued(err);
     const t = this.#transport;
     if (this.#closed || !t) return;
