@@ -4,17 +4,12 @@ import { PacketDecoderV5 } from "../../src/codec/decode_v5.ts";
 import { encodePacketV5 } from "../../src/codec/encode_v5.ts";
 import { MalformedPacketError } from "../../src/codec/errors.ts";
 import { FIXTURES_V5 } from "./v5_fixtures.ts";
+import { Rng } from "../_rng.ts";
 
-/** mulberry32: the same seed gives the same inputs on every runtime. */
+/** mulberry32 (`tests/_rng.ts`): the same seed gives the same inputs on every runtime. */
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new Rng(seed);
+  return () => r.float();
 }
 
 const COUNT = 20_000;

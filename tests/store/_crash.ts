@@ -16,6 +16,7 @@ import { dirname, join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { startMosquitto } from "../../scripts/mosquitto.ts";
+import { Rng } from "../_rng.ts";
 
 /** Settings of one soak. */
 export interface CrashSoakOptions {
@@ -59,18 +60,6 @@ function command(file: string, args: string[]): [string, string[]] {
   return [process.execPath, ["run", "-A", "--no-check", path, ...args]];
 }
 
-/** A tiny seeded PRNG (mulberry32), so a failing schedule can be replayed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 interface Proc {
   child: ChildProcess;
   exited: Promise<number | null>;
@@ -105,7 +94,8 @@ async function until(cond: () => boolean, ms: number, what: string): Promise<voi
 export async function crashSoak(o: CrashSoakOptions): Promise<CrashSoakResult> {
   const log = o.log ?? (() => {});
   const seed = o.seed ?? Math.floor(Math.random() * 2 ** 31);
-  const rnd = random(seed);
+  const r = new Rng(seed);
+  const rnd = (): number => r.float();
   const [minPause, maxPause] = o.pause ?? [50, 400];
   const began = Date.now();
   const deadline = began + (o.timeoutMs ?? 300_000);

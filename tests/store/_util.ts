@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import type { PublishPacket } from "../../src/codec/packets.ts";
 import type { PublishPacketV5 } from "../../src/codec/packets_v5.ts";
 import type { StoreChange, StoredSession } from "../../src/store/types.ts";
+import { Rng } from "../_rng.ts";
 
 const te = new TextEncoder();
 
@@ -72,14 +73,10 @@ export function tempDir(): { dir: string; dispose(): void } {
   return { dir, dispose: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** A seeded PRNG (mulberry32): the same sequence on every runtime. */
+/** A seeded PRNG (`tests/_rng.ts`): the same sequence on every runtime. */
 export function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new Rng(seed);
+  return () => r.float();
 }
 
 /** A random batch of 0..3 plausible changes given the current session `s`. */
