@@ -402,11 +402,10 @@ export class Session {
         drops: 0,
       });
     }
-    const report = (e: Error): void => this.#opts.onError?.(e);
     for (const q of stored.queued) {
       const packet: PublishPacket = { ...q.packet, packetId: undefined, dup: false };
       this.#keys.set(packet, q.key);
-      this.#queue.push({ packet, topicBytes: undefined, resolve: () => {}, reject: report });
+      this.#keep(packet, undefined);
       if (q.key > this.#lastKey) this.#lastKey = q.key;
     }
     for (const id of stored.incoming) this.#incomingQos2.add(id);
@@ -690,9 +689,7 @@ export class Session {
       }
       return;
     }
-    const items = this.#queue.splice(0);
-    this.#unqueue(items.map((i) => i.packet));
-    for (const item of items) item.reject(error);
+    for (const item of this.#queue.splice(0)) item.reject(error);
   }
 
   /**
