@@ -1,6 +1,7 @@
 /**
  * A TCP proxy on 127.0.0.1 that tests can break: `drop()` resets every
- * live link; `pause()` makes it refuse new ones. Works under Deno and Bun.
+ * live link; `holdDown(true)` stops forwarding what the broker sends (it is
+ * dropped: the client never sees it). Works under Deno and Bun.
  *
  * @module
  */
@@ -15,6 +16,8 @@ export interface Proxy {
   connections: number;
   /** Destroy every live link (both sides). */
   drop(): void;
+  /** While `true`, bytes from the broker are swallowed (an acknowledgement that never arrives). */
+  holdDown(on: boolean): void;
   /** Stop forwarding and close the listener. */
   close(): Promise<void>;
 }
@@ -28,6 +31,7 @@ export interface Proxy {
 export async function startProxy(target: () => number): Promise<Proxy> {
   const live = new Set<Socket>();
   let connections = 0;
+  let swallow = false;
   const server: Server = createServer((down) => {
     connections++;
     const up = connect({ host: "127.0.0.1", port: target() });
@@ -40,7 +44,7 @@ export async function startProxy(target: () => number): Promise<Proxy> {
       live.delete(up);
     };
     down.on("data", (d) => up.write(d));
-    up.on("data", (d) => down.write(d));
+    up.on("data", (d) => swallow || down.write(d));
     down.on("close", end);
     up.on("close", end);
     down.on("error", end);
@@ -57,6 +61,9 @@ export async function startProxy(target: () => number): Promise<Proxy> {
     drop() {
       for (const s of live) s.destroy();
       live.clear();
+    },
+    holdDown(on: boolean) {
+      swallow = on;
     },
     close() {
       for (const s of live) s.destroy();
