@@ -14,6 +14,7 @@ import { OutQueue } from "./_queue.ts";
 interface BunSocket {
   write(data: Uint8Array): number;
   end(): void;
+  shutdown?(): void;
   terminate?(): void;
   pause?(): void;
   resume?(): void;
@@ -105,8 +106,12 @@ function alpnWire(protocols: string[]): ArrayBuffer {
   return out.buffer;
 }
 
+/** How long a closed connection waits for the broker to close its side before it is dropped. */
+const LINGER_MS = 2000;
+
 class BunTransport implements Transport {
   #sock: BunSocket | null = null;
+  #linger: ReturnType<typeof setTimeout> | null = null;
   #inbox = new Inbox({ pause: () => this.#sock?.pause?.(), resume: () => this.#sock?.resume?.() });
   #ended = false;
   #error: Error | null = null;
@@ -125,7 +130,10 @@ class BunTransport implements Transport {
         this.#blocked = false;
         this.#flush();
       },
-      close: (_s, err) => this.#finish(err ?? null),
+      close: (_s, err) => {
+        if (this.#linger !== null) clearTimeout(this.#linger);
+        this.#finish(err ?? null);
+      },
       end: () => this.#finish(null),
       error: (_s, err) => this.#finish(err),
       connectError: (_s, err) => this.#finish(err),
@@ -263,13 +271,19 @@ class BunTransport implements Transport {
   close(): void {
     if (!this.#sock) return;
     const s = this.#sock;
-    if (!this.#ended) {
-      this.#finish(null);
-      try {
-        s.end();
-      } catch {
-        // already gone
-      }
+    if (this.#ended) return;
+    this.#finish(null);
+    try {
+      if (!s.shutdown) return s.end();
+      // Half-close after what was written (a DISCONNECT) and read on, discarding, until the broker closes. Closing
+      // with bytes of its still unread here would send a reset, and a broker that reads the reset before our
+      // DISCONNECT publishes the will as for a lost client.
+      s.resume?.();
+      s.shutdown();
+      this.#linger = setTimeout(() => s.terminate?.(), LINGER_MS);
+      (this.#linger as { unref?(): void }).unref?.();
+    } catch {
+      // already gone
     }
   }
 }

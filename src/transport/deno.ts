@@ -98,6 +98,9 @@ function checkTls(tls: TlsOptions): void {
   }
 }
 
+/** How long a closed connection waits for the broker to close its side before it is dropped. */
+const LINGER_MS = 2000;
+
 class DenoTransport implements Transport {
   #conn: Deno.Conn;
   #buf = new Uint8Array(READ_SIZE);
@@ -171,10 +174,33 @@ class DenoTransport implements Transport {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    const conn = this.#conn;
+    const closeNow = (): void => {
+      try {
+        conn.close();
+      } catch {
+        // already closed
+      }
+    };
+    // Half-close after what was written (a DISCONNECT), then read on, discarding, until the broker closes (at most
+    // LINGER_MS). Closing at once with bytes of the broker's still unread here would send a reset, and a broker that
+    // reads the reset before our DISCONNECT publishes the will as for a lost client.
     try {
-      this.#conn.close();
+      conn.closeWrite().catch(closeNow);
     } catch {
-      // already closed
+      return closeNow();
     }
+    const timer = setTimeout(closeNow, LINGER_MS);
+    const scratch = new Uint8Array(16_384);
+    const drain = async (): Promise<void> => {
+      try {
+        while ((await conn.read(scratch)) !== null);
+      } catch {
+        // reset or closed by the timer
+      }
+      clearTimeout(timer);
+      closeNow();
+    };
+    void drain();
   }
 }
