@@ -132,7 +132,8 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Mosqu
   const log: string[] = [];
   let exited = false;
   const exitPromise = new Promise<void>((resolve) => {
-    child.once("exit", () => {
+    // "close", not "exit": the log (block-buffered on a pipe, so written at exit) may still be in flight at "exit".
+    child.once("close", () => {
       exited = true;
       resolve();
     });
