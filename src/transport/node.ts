@@ -178,7 +178,9 @@ class NodeTransport implements Transport {
   close(): void {
     if (this.#ended && this.#error) return;
     this.#finish(null);
-    // Let queued bytes (e.g. DISCONNECT) go out, then make sure the socket dies.
+    // Let queued bytes (e.g. DISCONNECT) go out and half-close; read on (a paused socket would hold the broker's
+    // FIN unread) until the broker closes, then make sure the socket dies.
+    this.#sock.resume();
     this.#sock.end();
     const timer = setTimeout(() => this.#sock.destroy(), 2000) as unknown as { unref?(): void };
     timer.unref?.();
