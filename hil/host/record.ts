@@ -123,7 +123,7 @@ function run(cmd: string[]): Promise<{ rc: number; stdout: string[] }> {
     const p = spawn(cmd[0]!, cmd.slice(1), { stdio: ["ignore", "pipe", "ignore"] });
     let out = "";
     p.stdout?.on("data", (d: Uint8Array) => (out += new TextDecoder().decode(d)));
-    p.once("exit", (code) => resolve({ rc: code ?? -1, stdout: out.split("\n").filter((l) => l !== "") }));
+    p.once("close", (code) => resolve({ rc: code ?? -1, stdout: out.split("\n").filter((l) => l !== "") }));
   });
 }
 

@@ -182,7 +182,9 @@ function runCmd(
     if (/^Subscribed \(mid: /m.test(out)) onSub();
   });
   const done = new Promise<{ rc: number; stdout: string[] }>((resolve) => {
-    p.once("exit", (code) => {
+    // "close", not "exit": the last lines (the observer prints a message and exits at once with -C) may still be
+    // in the pipe at "exit".
+    p.once("close", (code) => {
       onSub();
       const lines = out.split("\n").filter((l) => !(debugObserver && DEBUG_LINE.test(l)));
       if (lines.at(-1) === "") lines.pop();

@@ -69,7 +69,7 @@ interface Proc {
 function start(file: string, args: string[], log: (l: string) => void): Proc {
   const [bin, argv] = command(file, args);
   const child = spawn(bin, argv, { stdio: ["ignore", "pipe", "pipe"] });
-  const p: Proc = { child, exited: new Promise((r) => child.once("exit", (code) => r(code))), out: "" };
+  const p: Proc = { child, exited: new Promise((r) => child.once("close", (code) => r(code))), out: "" };
   child.stdout!.on("data", (d) => (p.out += d.toString()));
   child.stderr!.on("data", (d) => {
     for (const l of d.toString().split("\n")) if (l.trim()) log(`${file}: ${l}`);
