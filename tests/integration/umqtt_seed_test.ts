@@ -1,6 +1,6 @@
 /**
- * The seed examples (`../shared/seeds/openmv-mqtt.txt` and umqtt.simple's
- * README) ported line for line to TypeScript with the `/umqtt` export, run
+ * The seed examples (OpenMV's `mqtt` example and umqtt.simple's README,
+ * from the documents the project started from) ported line for line to TypeScript with the `/umqtt` export, run
  * against mosquitto. MicroPython on the left in comments, ours below it.
  */
 import { test } from "node:test";
