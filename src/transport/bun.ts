@@ -125,7 +125,8 @@ class BunTransport implements Transport {
 
   handlers(): BunHandlers {
     return {
-      data: (_s, d) => this.#inbox.push(d),
+      // Bun hands a Buffer; pass a plain view of the same memory on, as the other transports do.
+      data: (_s, d) => this.#inbox.push(new Uint8Array(d.buffer, d.byteOffset, d.byteLength)),
       drain: () => {
         this.#blocked = false;
         this.#flush();
