@@ -6,8 +6,7 @@
 import type { Clock } from "./clock.ts";
 import { systemClock } from "./clock.ts";
 import { show } from "./codec/_show.ts";
-import { MAX_KEEPALIVE } from "./codec/constants.ts";
-import { checkQos } from "./codec/encode.ts";
+import { checkKeepalive, checkQos } from "./codec/encode.ts";
 import { ConnectionClosedError, MalformedPacketError, MQTTException, TimeoutError } from "./codec/errors.ts";
 import type { ConnectPacket, PublishPacket, QoS, Will } from "./codec/packets.ts";
 import { topicMatches, validateTopicFilter, validateTopicName } from "./codec/topic.ts";
@@ -2106,13 +2105,6 @@ function normalizePolicy(r: boolean | ReconnectPolicy | undefined): ResolvedReco
 export function backoffDelay(policy: ResolvedReconnectPolicy, attempt: number, random: number): number {
   const base = Math.min(policy.maxDelay, policy.minDelay * policy.factor ** (attempt - 1));
   return base * (1 - policy.jitter * random);
-}
-
-function checkKeepalive(ka: unknown): number {
-  if (typeof ka !== "number" || !Number.isInteger(ka) || ka < 0 || ka > MAX_KEEPALIVE) {
-    throw new RangeError(`keepalive must be an integer number of seconds in 0..65535, got ${show(ka)}`);
-  }
-  return ka;
 }
 
 function defaultOnError(error: unknown): void {

@@ -65,6 +65,22 @@ export function packetId(name: string, b: Uint8Array, o: number): number {
   return id;
 }
 
+/**
+ * Read a PUBLISH's packet identifier after its topic (QoS 1/2), or check
+ * that a QoS 0 PUBLISH has DUP 0 and none [MQTT-3.3.1-2]; shared by the
+ * 3.1.1 and 5.0 decoders.
+ */
+export function publishId(first: number, qos: number, r: Reader): number | undefined {
+  if (qos > 0) {
+    if (r.o + 2 > r.b.length) throw new MalformedPacketError("PUBLISH is too short for its packet identifier");
+    const id = packetId("PUBLISH", r.b, r.o);
+    r.o += 2;
+    return id;
+  }
+  if ((first & 0x08) !== 0) throw new MalformedPacketError("PUBLISH with QoS 0 must have DUP 0 [MQTT-3.3.1-2]");
+  return undefined;
+}
+
 /** Reads length-prefixed fields, failing with a clear error when short. */
 export class Reader {
   o: number;

@@ -9,7 +9,7 @@ import { MalformedPacketError } from "./errors.ts";
 import { show } from "./_show.ts";
 import type { Packet, QoS } from "./packets.ts";
 import { readRemainingLength } from "./remaining_length.ts";
-import { expectLength, hex, NAMES, packetId, Reader, u16 } from "./_read.ts";
+import { expectLength, hex, NAMES, packetId, publishId, Reader, u16 } from "./_read.ts";
 
 /**
  * Options for {@linkcode PacketDecoder}.
@@ -226,14 +226,7 @@ function decodeBody(first: number, body: Uint8Array): Packet {
       if (topic.includes("+") || topic.includes("#")) {
         throw new MalformedPacketError(`PUBLISH topic ${JSON.stringify(topic)} contains wildcards [MQTT-3.3.2-2]`);
       }
-      let id: number | undefined;
-      if (qos > 0) {
-        if (r.o + 2 > body.length) throw new MalformedPacketError("PUBLISH is too short for its packet identifier");
-        id = packetId("PUBLISH", body, r.o);
-        r.o += 2;
-      } else if ((first & 0x08) !== 0) {
-        throw new MalformedPacketError("PUBLISH with QoS 0 must have DUP 0 [MQTT-3.3.1-2]");
-      }
+      const id = publishId(first, qos, r);
       const p: Packet = {
         type: "publish",
         topic,

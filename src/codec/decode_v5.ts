@@ -12,7 +12,7 @@ import type { ConnectPacketV5, PacketV5, PublishPacketV5, SubackPacketV5, Subscr
 import { PROTOCOL_VERSION_5 } from "./packets_v5.ts";
 import { type Properties, readProperties } from "./properties.ts";
 import { describeReasonCode, reasonCodeAllowedIn } from "./reason_codes.ts";
-import { expectLength, hex, NAMES, packetId, Reader, REASON_RULES, u16 } from "./_read.ts";
+import { expectLength, hex, NAMES, packetId, publishId, Reader, REASON_RULES, u16 } from "./_read.ts";
 
 /**
  * Incremental MQTT 5.0 decoder for both directions. It shares its framing
@@ -198,14 +198,7 @@ function decodePublish(first: number, body: Uint8Array): PublishPacketV5 {
   if (topic.includes("+") || topic.includes("#")) {
     throw new MalformedPacketError(`PUBLISH topic ${JSON.stringify(topic)} contains wildcards [MQTT-3.3.2-2]`);
   }
-  let id: number | undefined;
-  if (qos > 0) {
-    if (r.o + 2 > body.length) throw new MalformedPacketError("PUBLISH is too short for its packet identifier");
-    id = packetId("PUBLISH", body, r.o);
-    r.o += 2;
-  } else if ((first & 0x08) !== 0) {
-    throw new MalformedPacketError("PUBLISH with QoS 0 must have DUP 0 [MQTT-3.3.1-2]");
-  }
+  const id = publishId(first, qos, r);
   const props = readProperties(r, 3);
   if (topic.length === 0 && props?.topicAlias === undefined) {
     throw new MalformedPacketError("PUBLISH topic must not be empty without a Topic Alias (MQTT 5.0 §3.3.2.3.4)");

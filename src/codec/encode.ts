@@ -14,7 +14,8 @@ import { remainingLengthSize, writeRemainingLength } from "./remaining_length.ts
 import { validateTopicName } from "./topic.ts";
 import { asciiLength, encodeUtf8 } from "./utf8.ts";
 
-const PROTOCOL_NAME = new Uint8Array([0x00, 0x04, 0x4d, 0x51, 0x54, 0x54]); // "MQTT"
+/** The protocol name field of CONNECT: length 4, "MQTT" (3.1.1 and 5.0). */
+export const PROTOCOL_NAME: Uint8Array = new Uint8Array([0x00, 0x04, 0x4d, 0x51, 0x54, 0x54]);
 
 /**
  * Check a QoS value, throwing `RangeError: qos must be 0, 1 or 2, got X`.
@@ -32,6 +33,25 @@ export function checkQos(qos: unknown): QoS {
     throw new RangeError(`qos must be 0, 1 or 2, got ${show(qos)}`);
   }
   return qos;
+}
+
+/**
+ * Check a keepalive, throwing `RangeError` unless it is an integer number
+ * of seconds in 0..65535 (shared by the CONNECT encoders and the client).
+ *
+ * @param ka The value.
+ * @returns The value.
+ * @example Accepting a keepalive
+ * ```ts
+ * import { checkKeepalive } from "./encode.ts";
+ * console.log(checkKeepalive(60)); // 60
+ * ```
+ */
+export function checkKeepalive(ka: unknown): number {
+  if (typeof ka !== "number" || !Number.isInteger(ka) || ka < 0 || ka > MAX_KEEPALIVE) {
+    throw new RangeError(`keepalive must be an integer number of seconds in 0..65535, got ${show(ka)}`);
+  }
+  return ka;
 }
 
 /**
@@ -65,10 +85,7 @@ export function checkPacketId(id: unknown): number {
  * ```
  */
 export function encodeConnect(p: ConnectPacket): Uint8Array {
-  const ka = p.keepalive;
-  if (!Number.isInteger(ka) || ka < 0 || ka > MAX_KEEPALIVE) {
-    throw new RangeError(`keepalive must be an integer number of seconds in 0..65535, got ${show(ka)}`);
-  }
+  const ka = checkKeepalive(p.keepalive);
   // A plain ASCII id (the usual case) is copied straight into the packet: no array of its own.
   const idAscii = asciiLength(p.clientId);
   const id = idAscii < 0 ? encodeUtf8(p.clientId, "client id") : null;

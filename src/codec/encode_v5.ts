@@ -7,8 +7,7 @@
  */
 import { show } from "./_show.ts";
 import { checkBinary, fixed, putBytes, putU16 } from "./_write.ts";
-import { MAX_KEEPALIVE } from "./constants.ts";
-import { checkPacketId, checkQos } from "./encode.ts";
+import { checkKeepalive, checkPacketId, checkQos, PROTOCOL_NAME } from "./encode.ts";
 import type {
   AuthPacket,
   ConnackPacketV5,
@@ -33,8 +32,6 @@ import { describeReasonCode, reasonCodeAllowedIn } from "./reason_codes.ts";
 import { validateTopicName } from "./topic.ts";
 import { encodeUtf8 } from "./utf8.ts";
 import { NAMES, REASON_RULES } from "./_read.ts";
-
-const PROTOCOL_NAME = new Uint8Array([0x00, 0x04, 0x4d, 0x51, 0x54, 0x54]); // "MQTT"
 
 function checkReason(type: number, code: unknown): number {
   const c = code ?? 0;
@@ -68,10 +65,7 @@ function props(p: Properties | undefined, type: number): PreparedProperties {
  * ```
  */
 export function encodeConnectV5(p: ConnectPacketV5): Uint8Array {
-  const ka = p.keepalive;
-  if (!Number.isInteger(ka) || ka < 0 || ka > MAX_KEEPALIVE) {
-    throw new RangeError(`keepalive must be an integer number of seconds in 0..65535, got ${show(ka)}`);
-  }
+  const ka = checkKeepalive(p.keepalive);
   const id = encodeUtf8(p.clientId, "client id");
   const cp = props(p.properties, 1);
   let rl = 10 + propertiesSize(cp) + 2 + id.length;

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer, type Socket } from "node:net";
+import { concat as join } from "../../src/_bytes.ts";
 import { connectNative } from "../../src/transport/mod.ts";
 import { connectNode } from "../../src/transport/node.ts";
 import type { Transport, TransportConnectOptions } from "../../src/transport/types.ts";
@@ -32,18 +33,6 @@ async function sink(): Promise<{ port: number; resume(): void; received: Promise
     received,
     close: () => server.close(),
   };
-}
-
-function join(parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
 
 function pattern(n: number, seed: number): Uint8Array {
