@@ -100,6 +100,8 @@ function checkTls(tls: TlsOptions): void {
 
 /** How long a closed connection waits for the broker to close its side before it is dropped. */
 const LINGER_MS = 2000;
+/** Where closing connections read what they throw away (shared: nobody reads it back). */
+const DISCARD = new Uint8Array(16_384);
 
 class DenoTransport implements Transport {
   #conn: Deno.Conn;
@@ -191,10 +193,9 @@ class DenoTransport implements Transport {
       return closeNow();
     }
     const timer = setTimeout(closeNow, LINGER_MS);
-    const scratch = new Uint8Array(16_384);
     const drain = async (): Promise<void> => {
       try {
-        while ((await conn.read(scratch)) !== null);
+        while ((await conn.read(DISCARD)) !== null);
       } catch {
         // reset or closed by the timer
       }
