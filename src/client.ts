@@ -523,8 +523,8 @@ export interface RequestOptions extends CallOptions {
  */
 export interface DisconnectOptions {
   /**
-   * Most time to wait for the DISCONNECT write, in ms; the link is closed
-   * either way.
+   * Most time to wait for the DISCONNECT to be written and the broker to
+   * close the connection, in ms; the link is closed either way.
    *
    * @default {5000}
    */
@@ -1204,11 +1204,14 @@ export class MQTTClient {
    * Send DISCONNECT and close the connection. Pending and queued calls
    * are rejected at once and `messages()` iterators end; nothing is
    * written after the DISCONNECT; a reconnect in progress is cancelled.
-   * Resolves when the DISCONNECT is written, or after `timeout` ms if the
-   * broker stops reading (the link is closed either way). A `connect()`
-   * may follow at once, without awaiting this.
+   * Resolves when the broker has closed the connection after reading the
+   * DISCONNECT, so everything sent before it (the last acknowledgements)
+   * has reached the broker and a client connecting with the same id next
+   * cannot overtake it; or after `timeout` ms if the broker stops reading
+   * (the link is closed either way). A `connect()` may also follow at
+   * once, without awaiting this.
    *
-   * @param options `timeout`: the most time to wait for the DISCONNECT write, in ms (default 5000).
+   * @param options `timeout`: the most time to wait for the DISCONNECT write and the broker's close, in ms (default 5000).
    */
   async disconnect(options: DisconnectOptions = {}): Promise<void> {
     const timeout = options.timeout ?? 5000;

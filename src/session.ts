@@ -1083,10 +1083,11 @@ export class Session {
    * Send DISCONNECT and close. Pending calls are rejected at once, the
    * offline queue too, and nothing is written after the DISCONNECT
    * [MQTT-3.14.4-2]. The session lets go of the link at once (a new
-   * `open()` may follow right away); the link itself is closed when the
-   * DISCONNECT is written or after `timeoutMs`, whichever comes first.
+   * `open()` may follow right away). Resolves when the broker has closed
+   * the link after reading the DISCONNECT (for transports whose `close()`
+   * says so) or after `timeoutMs`, whichever comes first.
    *
-   * @param timeoutMs Most time to wait for the DISCONNECT write.
+   * @param timeoutMs Most time to wait for the DISCONNECT write and the broker's close.
    */
   async disconnect(timeoutMs = 5000, packet?: { reasonCode?: number; properties?: object }): Promise<void> {
     const err = DISCONNECTED ??= new ConnectionClosedError("Disconnected by the client");
@@ -1098,12 +1099,19 @@ export class Session {
     this.#fail(err, t, { releaseInflight: true, keepOpen: true });
     this.#transport = null;
     let timer: unknown = null;
-    await Promise.race([
-      sent.catch(() => {}),
-      new Promise<void>((resolve) => (timer = this.#clock.setTimeout(resolve, timeoutMs))),
-    ]);
+    let expired = false;
+    const deadline = new Promise<void>((resolve) => {
+      timer = this.#clock.setTimeout(() => {
+        expired = true;
+        resolve();
+      }, timeoutMs);
+    });
+    await Promise.race([sent.catch(() => {}), deadline]);
+    // Then wait, within the same deadline, for the broker to close its side: it has read everything we sent, so a
+    // connect() with this client id right after cannot overtake our last acknowledgements and the DISCONNECT.
+    const closed = t.close();
+    if (closed && !expired) await Promise.race([closed.catch(() => {}), deadline]);
     this.#clock.clearTimeout(timer);
-    t.close();
   }
 
   /**
@@ -1631,7 +1639,7 @@ export class Session {
     const releaseInflight = opts.releaseInflight ?? false;
     this.#closed = error;
     this.#clearKeepalive();
-    if (!opts.keepOpen) this.#transport?.close();
+    if (!opts.keepOpen) this.#transport?.close()?.catch(() => {});
     this.#acks = [];
     if (this.#lostByBroker) this.#countDrop();
     this.#lostByBroker = false;

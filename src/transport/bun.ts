@@ -134,6 +134,7 @@ class BunTransport implements Transport {
       close: (_s, err) => {
         if (this.#linger !== null) clearTimeout(this.#linger);
         this.#finish(err ?? null);
+        this.#peerClosed?.();
       },
       end: () => this.#finish(null),
       error: (_s, err) => this.#finish(err),
@@ -269,22 +270,34 @@ class BunTransport implements Transport {
     }
   }
 
-  close(): void {
+  #peerClosed: (() => void) | null = null;
+  #closedByPeer: Promise<void> | undefined;
+
+  close(): Promise<void> | void {
     if (!this.#sock) return;
     const s = this.#sock;
-    if (this.#ended) return;
+    if (this.#ended) return this.#closedByPeer;
     this.#finish(null);
+    this.#closedByPeer = new Promise<void>((resolve) => (this.#peerClosed = resolve));
     try {
-      if (!s.shutdown) return s.end();
+      if (!s.shutdown) {
+        s.end();
+        return this.#closedByPeer;
+      }
       // Half-close after what was written (a DISCONNECT) and read on, discarding, until the broker closes. Closing
       // with bytes of its still unread here would send a reset, and a broker that reads the reset before our
       // DISCONNECT publishes the will as for a lost client.
       s.resume?.();
       s.shutdown();
-      this.#linger = setTimeout(() => s.terminate?.(), LINGER_MS);
+      this.#linger = setTimeout(() => {
+        s.terminate?.();
+        this.#peerClosed?.();
+      }, LINGER_MS);
       (this.#linger as { unref?(): void }).unref?.();
     } catch {
       // already gone
+      this.#peerClosed?.();
     }
+    return this.#closedByPeer;
   }
 }

@@ -173,8 +173,10 @@ class DenoTransport implements Transport {
     }
   }
 
-  close(): void {
-    if (this.#closed) return;
+  #closedByPeer: Promise<void> | undefined;
+
+  close(): Promise<void> | void {
+    if (this.#closed) return this.#closedByPeer;
     this.#closed = true;
     const conn = this.#conn;
     const closeNow = (): void => {
@@ -202,6 +204,6 @@ class DenoTransport implements Transport {
       clearTimeout(timer);
       closeNow();
     };
-    void drain();
+    return (this.#closedByPeer = drain());
   }
 }

@@ -23,6 +23,7 @@ interface NodeSocket {
   on(event: string, fn: (...args: never[]) => void): void;
   once(event: string, fn: (...args: never[]) => void): void;
   removeListener(event: string, fn: (...args: never[]) => void): void;
+  readonly destroyed: boolean;
 }
 
 interface NodeNet {
@@ -175,14 +176,26 @@ class NodeTransport implements Transport {
 
   #drained: Promise<void> | null = null;
 
-  close(): void {
+  #closedByPeer: Promise<void> | undefined;
+
+  close(): Promise<void> | void {
+    if (this.#closedByPeer) return this.#closedByPeer;
     if (this.#ended && this.#error) return;
     this.#finish(null);
+    const sock = this.#sock;
     // Let queued bytes (e.g. DISCONNECT) go out and half-close; read on (a paused socket would hold the broker's
     // FIN unread) until the broker closes, then make sure the socket dies.
-    this.#sock.resume();
-    this.#sock.end();
-    const timer = setTimeout(() => this.#sock.destroy(), 2000) as unknown as { unref?(): void };
-    timer.unref?.();
+    this.#closedByPeer = new Promise<void>((resolve) => {
+      if (sock.destroyed) return resolve();
+      const timer = setTimeout(() => sock.destroy(), 2000);
+      (timer as { unref?(): void }).unref?.();
+      sock.once("close", () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    sock.resume();
+    sock.end();
+    return this.#closedByPeer;
   }
 }

@@ -51,8 +51,16 @@ export interface Transport {
    * @returns Nothing, or a promise that settles when the link took the bytes.
    */
   writev?(header: Uint8Array, payload: Uint8Array): Promise<void> | void;
-  /** Close the link; pending and later reads resolve `null`. Idempotent. */
-  close(): void;
+  /**
+   * Close the link; pending and later reads resolve `null`. Idempotent.
+   * May return a promise that settles once the peer closed its side too
+   * (it has read everything sent): `disconnect()` waits for it, within
+   * its timeout, so a client connecting right after never races the
+   * broker's handling of this connection. It should not reject.
+   *
+   * @returns Nothing, or a promise that settles when the peer has closed.
+   */
+  close(): void | Promise<void>;
 }
 
 /**
